@@ -1,0 +1,51 @@
+# Two commands for a newcomer: `make run` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+VENV := .venv
+PY := $(VENV)/bin/python
+
+# Offline by default: no telemetry, Prefect's home inside data/ unless the user set one.
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_HOME ?= $(CURDIR)/data/prefect
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help setup run test test-fast lint bench samples docs clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+setup: $(VENV)/.synced ## install the locked dependencies into .venv
+
+run: setup ## ingest the bundled sample portfolios into data/warehouse.duckdb
+	$(VENV)/bin/screening ingest data/samples/*.xlsx data/samples/*.csv
+
+test: setup ## run the whole test suite (slow end-to-end tests included)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
+
+test-fast: setup ## the tests without the slow end-to-end ones
+	$(VENV)/bin/pytest -n 2 -m "not slow"
+
+lint: setup ## ruff
+	$(VENV)/bin/ruff check .
+
+bench: setup ## print speed figures (see bench/)
+	$(PY) -m bench
+
+samples: setup ## regenerate data/samples/ from scripts/make_samples.py
+	$(PY) scripts/make_samples.py
+
+clean: ## remove the runtime data (warehouse, archive, work files)
+	rm -rf data/warehouse.duckdb* data/archive data/work data/prefect data/inbox

@@ -1,0 +1,50 @@
+"""Where things live, and the environment every entry point sets before Prefect is imported."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+REFERENCE_DIR = PROJECT_DIR / "data" / "reference"
+SAMPLES_DIR = PROJECT_DIR / "data" / "samples"
+EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
+RULES_DIR = PACKAGE_DIR / "rules"
+
+# Size limits for uploads; overridable through the environment for large corpora.
+MAX_UPLOAD_BYTES = int(os.environ.get("SCREENING_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
+MAX_UNZIPPED_BYTES = int(os.environ.get("SCREENING_MAX_UNZIPPED_BYTES", 500 * 1024 * 1024))
+
+
+def data_dir() -> Path:
+    """Runtime folder: inbox, archive, warehouse, Prefect home. `SCREENING_DATA_DIR` overrides."""
+    return Path(os.environ.get("SCREENING_DATA_DIR", PROJECT_DIR / "data"))
+
+
+def default_db_path() -> Path:
+    """The warehouse: `SCREENING_DB` if set, else `data/warehouse.duckdb`."""
+    env = os.environ.get("SCREENING_DB")
+    return Path(env) if env else data_dir() / "warehouse.duckdb"
+
+
+def archive_dir() -> Path:
+    return data_dir() / "archive"
+
+
+def work_dir() -> Path:
+    """Scratch space where flow tasks hand each other Parquet files."""
+    return data_dir() / "work"
+
+
+def configure_offline() -> None:
+    """Keep Prefect on this machine: no telemetry, its home under data/ unless the user chose one.
+
+    Must run before `prefect` is imported, because Prefect reads its settings at import.
+    """
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_HOME", str(data_dir() / "prefect"))
+    # The ephemeral API server can be slow to start on a busy 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

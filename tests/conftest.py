@@ -1,0 +1,30 @@
+"""Shared fixtures: every test gets its own data folder, so tests never touch data/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+if not REALDATA.is_dir():  # CI lays shared/ beside the clone
+    REALDATA = Path(os.environ.get("SCREENING_REALDATA", "/nonexistent"))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private runtime folder (archive, work files, warehouse) for one test."""
+    root = tmp_path / "data"
+    root.mkdir()
+    monkeypatch.setenv("SCREENING_DATA_DIR", str(root))
+    monkeypatch.delenv("SCREENING_DB", raising=False)
+    return root
+
+
+@pytest.fixture
+def realdata() -> Path:
+    """../shared/realdata, or skip when it is not there."""
+    if not REALDATA.is_dir():
+        pytest.skip("../shared/realdata is not present")
+    return REALDATA
