@@ -43,6 +43,7 @@ class _Blank(dict):
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
+    label: str
     type: str
     description: str
     aliases: tuple[str, ...]
@@ -88,6 +89,7 @@ def fields() -> dict[str, FieldSpec]:
     return {
         name: FieldSpec(
             name=name,
+            label=spec["label"],
             type=spec["type"],
             description=spec["description"],
             aliases=tuple(spec.get("aliases", ())),
@@ -123,6 +125,12 @@ def alias_index() -> dict[str, str]:
     return index
 
 
+def column_label(column: str) -> str:
+    """How messages name a column: `"DAC purpose code"` for `sector_code`."""
+    spec = fields().get(column)
+    return spec.label if spec else column.replace("_", " ")
+
+
 def findings_frame(rows: list[dict] | dict | None = None) -> pd.DataFrame:
     """A findings frame with the standard columns (empty when no rows are given)."""
     frame = pd.DataFrame(rows or [], columns=FINDING_COLUMNS)
@@ -147,9 +155,12 @@ def make_findings(
     vals = rows[column] if values is None else values
     vals = vals.astype("string").fillna("")
     channels = rows["channel"] if "channel" in rows else pd.Series("", index=rows.index)
+    label = column_label(column)
     messages = [
-        r.format(sheet=s, row_number=n, column=column, value=v, channel=c or "", **placeholders)
-        for s, n, v, c in zip(rows["sheet"], rows["row_number"], vals, channels.fillna(""), strict=True)
+        r.format(sheet=s, row_number=n, column=label, value=v, channel=c or "", **placeholders)
+        for s, n, v, c in zip(
+            rows["sheet"], rows["row_number"], vals, channels.fillna(""), strict=True
+        )
     ]
     return findings_frame(
         {

@@ -1,0 +1,195 @@
+"""`screening`: the command line. The only module that turns domain errors into messages.
+
+Heavy libraries (Prefect, Great Expectations, DuckDB) are imported inside the commands so
+that `screening --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from screening import config
+from screening.errors import ScreeningError
+
+app = typer.Typer(
+    help=(
+        "Screen aid portfolios for Women, Peace and Security (UNSCR 1325) and gender equality.\n\n"
+        "Ingest desk officers' workbooks into a DuckDB warehouse, then query it.\n\n"
+        "Example: screening ingest data/samples/portfolio_multi_sheet.xlsx"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+PORTFOLIO_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+
+
+class Channel(StrEnum):
+    bilateral = "bilateral"
+    multilateral = "multilateral"
+    humanitarian = "humanitarian"
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="The DuckDB warehouse. Default: $SCREENING_DB, else data/warehouse.duckdb.",
+        show_default=False,
+    ),
+]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _portfolio_files(paths: list[Path]) -> list[Path]:
+    """The files to ingest: each path given, and the portfolio files inside a folder given."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix.lower() in PORTFOLIO_SUFFIXES)
+        elif path.is_file():
+            files.append(path)
+        else:
+            _fail(f"{path} does not exist; give the path of an .xlsx, .xlsm or .csv portfolio.", 2)
+    if not files:
+        _fail("no .xlsx, .xlsm or .csv files found in the folders given.", 2)
+    return files
+
+
+def _print_upload(summary: dict, db: Path) -> None:
+    from screening import warehouse
+
+    name = summary["file_name"]
+    if summary.get("duplicate"):
+        typer.echo(
+            f"{name}: already loaded as upload {summary['upload_id']} "
+            f"({summary['uploaded_at']:%Y-%m-%d %H:%M}); not loaded again."
+        )
+        return
+    typer.echo(
+        f"{name}: upload {summary['upload_id']} ({summary['channel'] or 'no channel'}) — "
+        f"{summary['rows_read']} rows read: {summary['rows_loaded']} loaded, "
+        f"{summary['rows_rejected']} rejected, {summary['rows_skipped']} skipped"
+        + (f", {summary['rows_merged']} merged" if summary.get("rows_merged") else "")
+        + (f"; {summary['warnings']} warnings" if summary.get("warnings") else "")
+        + "."
+    )
+    if summary["rows_rejected"]:
+        rejected = warehouse.query(
+            db,
+            "SELECT sheet, message FROM rejected_rows WHERE upload_id = ? "
+            "ORDER BY sheet, row_number, column_name",
+            [summary["upload_id"]],
+        )
+        typer.echo("  Rows not loaded, and why:")
+        for sheet, message in rejected.itertuples(index=False):
+            typer.echo(f"    [{sheet}] {message}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Portfolio files (.xlsx, .xlsm, .csv), or folders holding them."),
+    ],
+    channel: Annotated[
+        Channel | None,
+        typer.Option(help="The channel of rows whose sheet or columns do not say it."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Load portfolio workbooks into the warehouse, and say what loaded and what did not.
+
+    Each file is archived, read, validated and loaded in one transaction through the Prefect
+    flow `ingest_portfolio`. Rows that break a rule are kept in `rejected_rows` with the
+    reason. Exits 1 when a file was refused as a whole (nothing of it is loaded).
+
+    Example: screening ingest my-portfolio.xlsx --channel bilateral
+    """
+    files = _portfolio_files(paths)
+    db_path = db or config.default_db_path()
+    from flows.ingest import ingest_portfolio
+
+    refused = 0
+    for path in files:
+        try:
+            summary = ingest_portfolio(
+                str(path), channel=channel.value if channel else None, db=str(db_path)
+            )
+        except ScreeningError as error:
+            _fail(f"{path.name}: {error}")
+        if summary["status"] == "refused":
+            refused += 1
+            typer.echo(f"{path.name}: refused. {summary['message']}", err=True)
+        else:
+            _print_upload(summary, db_path)
+    if refused:
+        raise typer.Exit(1)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="A SQL query; the warehouse is opened read-only.")],
+    db: DbOption = None,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", help="table, csv, or json (an array of row objects)."),
+    ] = OutputFormat.table,
+) -> None:
+    """Run a read-only SQL query against the warehouse.
+
+    Example: screening query "SELECT channel, count(*) FROM projects_current GROUP BY 1"
+    """
+    from screening import warehouse
+
+    try:
+        frame = warehouse.query(db or config.default_db_path(), sql)
+    except ScreeningError as error:
+        _fail(str(error))
+    if output is OutputFormat.json:
+        typer.echo(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+    elif output is OutputFormat.csv:
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        typer.echo(frame.to_string(index=False) if len(frame) else "(no rows)")
+
+
+@app.command()
+def status(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(help="How many uploads to list.")] = 20,
+) -> None:
+    """List recent uploads with their counts of rows read, loaded, rejected and skipped.
+
+    Example: screening status --limit 5
+    """
+    from screening import warehouse
+
+    try:
+        frame = warehouse.recent_uploads(db or config.default_db_path(), limit)
+    except ScreeningError as error:
+        _fail(str(error))
+    typer.echo(frame.to_string(index=False) if len(frame) else "No uploads yet.")
+
+
+def main() -> None:  # pragma: no cover - the console script
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
