@@ -94,6 +94,14 @@ def refuse(db: str, upload: dict, refusal: dict) -> dict:
 
 
 @task
+def publish(db: str) -> str:
+    """Refresh the read-only snapshot evaluators query, so they never wait on this flow."""
+    from screening import warehouse
+
+    return str(warehouse.publish_snapshot(Path(db), config.published_path(Path(db))))
+
+
+@task
 def find_duplicate(db: str, sha256: str) -> dict | None:
     """The earlier upload of the very same file, if it was loaded."""
     from screening import warehouse
@@ -118,11 +126,13 @@ def ingest_portfolio(
     work = str(config.work_dir() / upload["sha256"])
     refusal = read(upload["archive_path"], upload["file_name"], work)
     if refusal:
-        return refuse(db, upload, refusal)
-    normalise(work, channel)
-    validate(work)
-    summary = load(work, db, upload)
-    shutil.rmtree(work, ignore_errors=True)
+        summary = refuse(db, upload, refusal)
+    else:
+        normalise(work, channel)
+        validate(work)
+        summary = load(work, db, upload)
+        shutil.rmtree(work, ignore_errors=True)
+    publish(db)
     return summary
 
 

@@ -153,12 +153,15 @@ def query(
 ) -> None:
     """Run a read-only SQL query against the warehouse.
 
+    Reads the snapshot published after each upload (data/published/), so a query never
+    waits on a running flow. Tables: see docs/data-dictionary.md.
+
     Example: screening query "SELECT channel, count(*) FROM projects_current GROUP BY 1"
     """
     from screening import warehouse
 
     try:
-        frame = warehouse.query(db or config.default_db_path(), sql)
+        frame = warehouse.query(config.readable_db(db or config.default_db_path()), sql)
     except ScreeningError as error:
         _fail(str(error))
     if output is OutputFormat.json:
@@ -181,7 +184,7 @@ def status(
     from screening import warehouse
 
     try:
-        frame = warehouse.recent_uploads(db or config.default_db_path(), limit)
+        frame = warehouse.recent_uploads(config.readable_db(db or config.default_db_path()), limit)
     except ScreeningError as error:
         _fail(str(error))
     typer.echo(frame.to_string(index=False) if len(frame) else "No uploads yet.")

@@ -28,6 +28,18 @@ def default_db_path() -> Path:
     return Path(env) if env else data_dir() / "warehouse.duckdb"
 
 
+def published_path(db_path: Path) -> Path:
+    """The read-only snapshot evaluators query: `published/<name>` beside the warehouse."""
+    return db_path.parent / "published" / db_path.name
+
+
+def readable_db(db_path: Path) -> Path:
+    """What a reader opens: the published snapshot when there is one, so a query never waits
+    on (or blocks) a flow that is writing; else the warehouse itself."""
+    snapshot = published_path(db_path)
+    return snapshot if snapshot.exists() else db_path
+
+
 def archive_dir() -> Path:
     return data_dir() / "archive"
 

@@ -1,0 +1,397 @@
+"""The DuckDB warehouse: its schema, one transaction per upload, read-only queries, snapshots.
+
+Why it is shaped this way:
+- DuckDB lets one process at a time open a database file for writing, and that writer locks
+  every other process out, readers included. So write connections are short (open, one
+  transaction, close), and evaluators query a snapshot published after each load
+  (`publish_snapshot`), a file no flow ever holds open.
+- One upload is one transaction: a crash or a bad frame leaves the warehouse as it was.
+- Frames go in through DuckDB's pandas scan (register, then INSERT ... SELECT), never row by row.
+- The DDL lives in `sql/schema.sql`, which also documents every column (as catalog comments).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from screening.errors import WarehouseError
+from screening.rules import FINDING_COLUMNS
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "sql" / "schema.sql"
+# Raise with every change to schema.sql, adding to _apply_schema what migrates older warehouses.
+SCHEMA_VERSION = 1
+
+# The normalised frame's columns (screening.normalise.PROJECT_COLUMNS; a test keeps them equal).
+PROJECT_COLUMNS = [
+    "sheet", "row_number", "channel", "project_id", "title", "description", "objectives",
+    "indicators", "recipient_country", "recipient_name", "sector_code", "partner", "budget",
+    "currency", "start_date", "end_date", "gender_marker", "gam_code", "cluster", "status",
+    "description_words", "extra", "raw",
+]  # fmt: skip
+UPLOAD_FIELDS = ("file_name", "sha256", "size_bytes", "archive_path", "uploaded_by")
+ROW_KEY = ["sheet", "row_number"]
+
+# Queries run with no file access besides the warehouse itself (no COPY TO, ATTACH, read_csv,
+# INSTALL), locked so a query cannot switch it back on.
+QUERY_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+LOADED_UPLOAD_SQL = """
+SELECT * FROM uploads WHERE sha256 = $sha256 AND status = 'loaded' ORDER BY upload_id LIMIT 1
+"""
+RECENT_UPLOADS_SQL = "SELECT * FROM uploads ORDER BY upload_id DESC LIMIT $limit"
+HAS_SCHEMA_SQL = """
+SELECT count(*) > 0 FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'schema_version'
+"""
+PROJECT_COMMENTS_SQL = """
+SELECT column_name, comment FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'projects'
+"""
+# `incoming` is the frame registered for the insert; BY NAME matches its columns to the table's.
+INSERT_FRAME_SQL = "INSERT INTO {table} BY NAME SELECT $upload_id AS upload_id, * FROM incoming"
+
+
+def connect(
+    db_path: Path,
+    read_only: bool = False,
+    *,
+    config: Mapping[str, object] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a writable open creates it and brings its schema up to date.
+
+    Close the connection soon (use it in a `with` block): while it is open, no other process
+    can write, and while a writable one is open, no other process can even read.
+    `config` is passed to DuckDB (`query` uses it to shut off file access).
+    """
+    db_path = Path(db_path)
+    if read_only and not db_path.exists():
+        raise WarehouseError(
+            f"There is no warehouse at {db_path} yet; ingest a portfolio first, then ask again."
+        )
+    if not read_only:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only, config=dict(config or {}))
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise WarehouseError(f"Cannot open the warehouse {db_path}: {exc}") from exc
+        if read_only:
+            raise WarehouseError(
+                f"Another process is writing to the warehouse {db_path}; try again when it has "
+                "finished, or query the published snapshot, which is never locked."
+            ) from exc
+        raise WarehouseError(
+            f"Another process has the warehouse {db_path} open (a flow writing, or someone "
+            "reading it directly); try again in a moment."
+        ) from exc
+    except duckdb.Error as exc:
+        raise WarehouseError(f"Cannot open the warehouse {db_path}: {exc}") from exc
+    if not read_only:
+        try:
+            _apply_schema(con)
+        except BaseException:
+            con.close()
+            raise
+    return con
+
+
+def find_loaded_upload(db_path: Path, sha256: str) -> dict | None:
+    """The earlier loaded upload of the same content, or None: the same file loads only once."""
+    if not Path(db_path).exists():
+        return None
+    with connect(db_path, read_only=True) as con:
+        return _loaded_upload(con, sha256)
+
+
+def load_upload(
+    db_path: Path,
+    upload: Mapping[str, object],
+    rows: pd.DataFrame,
+    projects: pd.DataFrame,
+    findings: pd.DataFrame,
+    *,
+    rows_merged: int = 0,
+) -> dict:
+    """Load one upload in one transaction; return its `uploads` row with a `duplicate` flag.
+
+    `upload` has file_name, sha256, size_bytes, archive_path, uploaded_by. `rows` is every line
+    read (with `skip_rule` and `raw`), `projects` the normalised non-skipped rows, `findings`
+    every finding. A project row with an error finding is rejected, a row with a skip_rule is
+    skipped, the rest load. `rows_merged` counts read lines folded into another project row
+    (CRS yearly lines); it must be said, so that a row lost on the way is never taken for one.
+
+    If a loaded upload has the same sha256, nothing is written and that upload is returned with
+    `duplicate: True`. Raises ValueError when the frames break the counting invariant (a bug
+    upstream), WarehouseError when the warehouse refuses the write (it is then unchanged).
+    """
+    split = _split(rows, projects, findings, rows_merged)
+    record = {
+        **_upload_fields(upload),
+        "status": "loaded",
+        "channel": ",".join(sorted(projects["channel"].dropna().unique())) or None,
+        **split.counts,
+    }
+    with _write(db_path, f'"{upload["file_name"]}" was not loaded') as con:
+        earlier = _loaded_upload(con, str(upload["sha256"]))
+        if earlier is not None:
+            return {**earlier, "duplicate": True}
+        row = _insert_upload(con, record)
+        for table, frame in split.frames.items():
+            con.register("incoming", frame)
+            try:
+                con.execute(INSERT_FRAME_SQL.format(table=table), {"upload_id": row["upload_id"]})
+            finally:
+                con.unregister("incoming")
+    return {**row, "duplicate": False}
+
+
+def record_refusal(db_path: Path, upload: Mapping[str, object], rule: str, message: str) -> dict:
+    """Record a refused upload: an `uploads` row with its rule and message, nothing else."""
+    record = {**_upload_fields(upload), "status": "refused", "rule": rule, "message": message}
+    with _write(db_path, f'The refusal of "{upload["file_name"]}" was not recorded') as con:
+        return _insert_upload(con, record)
+
+
+def recent_uploads(db_path: Path, limit: int = 20) -> pd.DataFrame:
+    """The latest uploads, newest first (for `screening status`)."""
+    with connect(db_path, read_only=True) as con:
+        return con.execute(RECENT_UPLOADS_SQL, {"limit": limit}).df()
+
+
+def query(
+    db_path: Path, sql: str, params: Sequence[object] | Mapping[str, object] | None = None
+) -> pd.DataFrame:
+    """Run SQL on a read-only connection with no file access, so that it cannot write.
+
+    `params` fill `?` or `$name` placeholders (values never pasted into the SQL). Evaluators
+    should point it at the published snapshot, so that a query never waits on, or blocks, a flow.
+    """
+    with connect(db_path, read_only=True, config=QUERY_CONFIG) as con:
+        try:
+            return con.execute(sql, params).df()
+        except duckdb.Error as exc:
+            if "read-only" in str(exc):
+                raise WarehouseError(
+                    f"Queries are read-only: they can SELECT from the warehouse but not change "
+                    f"it ({exc})."
+                ) from exc
+            raise WarehouseError(f"The query failed: {exc}") from exc
+
+
+def publish_snapshot(db_path: Path, snapshot_path: Path) -> Path:
+    """Copy the warehouse to a snapshot file for evaluators, replacing the old one atomically.
+
+    Why COPY FROM DATABASE and not a file copy: it runs in one read transaction, so the snapshot
+    is one consistent state of the warehouse (and, with our read-only open holding the file
+    lock, no process can write meanwhile); it writes a fresh, compact file with the schema,
+    comments, sequences and views; and it does not depend on DuckDB's checkpoint and WAL
+    behaviour, which a byte copy of an open database file would. Opening the warehouse
+    read-only means publishing cannot change it. The copy goes to a temporary file beside the
+    snapshot, then os.replace swaps it in, so a reader sees the old snapshot or the new one,
+    never half of one (readers with the old file open keep reading it, on POSIX).
+    """
+    snapshot_path = Path(snapshot_path)
+    snapshot_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = snapshot_path.with_name(f".{snapshot_path.name}.{os.getpid()}.tmp")
+    # A WAL left by a crashed run would be replayed into the new file: clear both first.
+    leftovers = (tmp, tmp.with_name(tmp.name + ".wal"))
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    try:
+        with connect(db_path, read_only=True) as con:
+            source = con.execute("SELECT current_database()").fetchone()[0]
+            con.execute(f"ATTACH {_sql_string(str(tmp))} AS snapshot (READ_WRITE)")
+            with _transaction(con):
+                con.execute(f"COPY FROM DATABASE {_sql_identifier(source)} TO snapshot")
+            con.execute("DETACH snapshot")
+        os.replace(tmp, snapshot_path)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"The snapshot {snapshot_path} was not published: {exc}") from exc
+    finally:
+        for path in leftovers:
+            path.unlink(missing_ok=True)
+    return snapshot_path
+
+
+# --- internals -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Split:
+    """An upload's frames, split by fate, ready to insert, with the counts for `uploads`."""
+
+    frames: dict[str, pd.DataFrame]  # table name -> frame with that table's columns
+    counts: dict[str, int]
+
+
+def _split(
+    rows: pd.DataFrame, projects: pd.DataFrame, findings: pd.DataFrame, rows_merged: int
+) -> _Split:
+    """Classify every row read as loaded, rejected or skipped, and check that none is lost.
+
+    Checked before the warehouse is opened: keys are unique, each project row is a read,
+    non-skipped row, each error names a project row, and rows read = loaded + rejected +
+    skipped + merged. A failure is a bug in an earlier stage, so it raises ValueError.
+    """
+    _require_columns("rows", rows, [*ROW_KEY, "skip_rule", "raw"])
+    _require_columns("projects", projects, PROJECT_COLUMNS)
+    _require_columns("findings", findings, FINDING_COLUMNS)
+    row_keys = pd.MultiIndex.from_frame(rows[ROW_KEY])
+    project_keys = pd.MultiIndex.from_frame(projects[ROW_KEY])
+    for name, keys in (("rows", row_keys), ("projects", project_keys)):
+        if keys.has_duplicates:
+            dup = keys[keys.duplicated()][0]
+            raise ValueError(f"{name} has sheet {dup[0]!r} row {dup[1]} more than once")
+
+    skip = rows["skip_rule"].notna().to_numpy()
+    stray = ~project_keys.isin(row_keys[~skip])
+    if stray.any():
+        key = project_keys[stray][0]
+        raise ValueError(f"project sheet {key[0]!r} row {key[1]} is not a non-skipped row read")
+
+    errors = findings[findings["severity"] == "error"]
+    error_keys = pd.MultiIndex.from_frame(errors[ROW_KEY])
+    orphan = ~error_keys.isin(project_keys)
+    if orphan.any():
+        key = error_keys[orphan][0]
+        raise ValueError(f"an error names sheet {key[0]!r} row {key[1]}, which is no project row")
+
+    rejected = project_keys.isin(error_keys)
+    counts = {
+        "rows_read": len(rows),
+        "rows_loaded": int((~rejected).sum()),
+        "rows_rejected": int(rejected.sum()),
+        "rows_skipped": int(skip.sum()),
+        "rows_merged": rows_merged,
+        "warnings": int((findings["severity"] == "warning").sum()),
+    }
+    accounted = len(projects) + counts["rows_skipped"] + rows_merged
+    if accounted != len(rows):
+        raise ValueError(
+            f"{len(rows)} rows read but {accounted} accounted for (loaded, rejected, skipped, "
+            f"merged: {counts}); a row was lost on the way, or rows_merged is wrong"
+        )
+
+    skip_messages = findings.loc[
+        findings["severity"] == "skip", [*ROW_KEY, "message"]
+    ].drop_duplicates(ROW_KEY)
+    skipped = (
+        rows.loc[skip, [*ROW_KEY, "skip_rule", "raw"]]
+        .rename(columns={"skip_rule": "rule"})
+        .merge(skip_messages, on=ROW_KEY, how="left")
+    )
+    return _Split(
+        frames={
+            "projects": projects.loc[~rejected, PROJECT_COLUMNS],
+            "rejected_rows": errors.merge(projects[[*ROW_KEY, "raw"]], on=ROW_KEY),
+            "skipped_rows": skipped,
+            "findings": findings[FINDING_COLUMNS],
+        },
+        counts=counts,
+    )
+
+
+def _require_columns(name: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} frame lacks columns {missing}")
+
+
+def _upload_fields(upload: Mapping[str, object]) -> dict:
+    """The caller's facts about the file, plus when it is recorded (naive UTC, as stored)."""
+    fields = {key: upload[key] for key in UPLOAD_FIELDS}
+    if fields["archive_path"] is not None:
+        fields["archive_path"] = str(fields["archive_path"])
+    return {**fields, "uploaded_at": datetime.now(UTC).replace(tzinfo=None)}
+
+
+@cache
+def _schema_sql() -> str:
+    return SCHEMA_PATH.read_text(encoding="utf-8")
+
+
+def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create what is missing and record the version; refuse a warehouse from a newer tool."""
+    found = 0
+    if con.execute(HAS_SCHEMA_SQL).fetchone()[0]:
+        found = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    if found > SCHEMA_VERSION:
+        raise WarehouseError(
+            f"The warehouse has schema version {found}, newer than this tool knows "
+            f"({SCHEMA_VERSION}); upgrade the tool before writing to it."
+        )
+    if found == SCHEMA_VERSION:
+        return
+    with _transaction(con):
+        con.execute(_schema_sql())
+        # projects_current has the columns of projects: copy their comments, not repeat them.
+        for column, comment in con.execute(PROJECT_COMMENTS_SQL).fetchall():
+            con.execute(
+                f"COMMENT ON COLUMN projects_current.{_sql_identifier(column)} "
+                f"IS {_sql_string(comment)}"
+            )
+        con.execute(
+            "INSERT INTO schema_version VALUES ($version, $applied_at)",
+            {"version": SCHEMA_VERSION, "applied_at": datetime.now(UTC).replace(tzinfo=None)},
+        )
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT, or ROLLBACK on any exception, so a failure writes nothing."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+@contextmanager
+def _write(db_path: Path, failure: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short write: open, one transaction, close. DuckDB errors become WarehouseError."""
+    with connect(db_path) as con:
+        try:
+            with _transaction(con):
+                yield con
+        except duckdb.Error as exc:
+            raise WarehouseError(f"{failure}; the warehouse is unchanged: {exc}") from exc
+
+
+def _insert_upload(con: duckdb.DuckDBPyConnection, record: Mapping[str, object]) -> dict:
+    """Insert an `uploads` row (keys are our own column names) and return it as stored."""
+    columns = ", ".join(record)
+    values = ", ".join(f"${name}" for name in record)
+    sql = f"INSERT INTO uploads ({columns}) VALUES ({values}) RETURNING *"
+    row = _fetch_dict(con.execute(sql, dict(record)))
+    assert row is not None  # RETURNING always gives the inserted row
+    return row
+
+
+def _loaded_upload(con: duckdb.DuckDBPyConnection, sha256: str) -> dict | None:
+    return _fetch_dict(con.execute(LOADED_UPLOAD_SQL, {"sha256": sha256}))
+
+
+def _fetch_dict(cursor: duckdb.DuckDBPyConnection) -> dict | None:
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

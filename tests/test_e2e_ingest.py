@@ -1,0 +1,284 @@
+"""End to end through the real Prefect flow, on real files, into a real DuckDB warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect")]
+
+HEADER = [
+    "J.nr.",
+    "Titel",
+    "Beskrivelse",
+    "Land",
+    "DAC-kode",
+    "Bevilling\n(DKK)",
+    "Startdato",
+    "Slutdato",
+    "Ligestillingsmarkør",
+    "Desk officer",
+]
+LONG = (
+    "The programme supports women's participation in local peace committees and "
+    "mediation in Darfur, trains women mediators, and funds survivors of sexual and "
+    "gender-based violence with medical, legal and psychosocial services in three states."
+)
+
+
+@pytest.fixture(scope="module")
+def prefect_harness():
+    from screening.config import configure_offline
+
+    configure_offline()
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def ingest(prefect_harness, data_dir: Path):
+    from flows.ingest import ingest_portfolio
+
+    db = data_dir / "warehouse.duckdb"
+
+    def run(path: Path, **kwargs) -> dict:
+        return ingest_portfolio(str(path), db=str(db), **kwargs)
+
+    run.db = db
+    return run
+
+
+def _messy_workbook(path: Path, extra_rows: list[list] | None = None) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Bilateral"
+    ws.append(["Danida portfolio – Sudan – FY2025"])
+    ws.append([])
+    ws.append(HEADER)  # header on Excel row 3
+    ws.append(
+        [
+            "2025-01",
+            "Women mediators",
+            LONG,
+            "Sudan",
+            15220,
+            "1.234.567,50",
+            "01-03-2024",
+            "marts 2026",
+            "Hovedformål",
+            "KLA",
+        ]
+    )  # row 4
+    ws.append([])  # row 5: blank
+    ws.append(
+        [
+            "2025-02",
+            "Roads",
+            "A road. " * 20,
+            "UGA",
+            "21020",
+            2500000,
+            dt.datetime(2024, 1, 1),
+            "2025",
+            "0",
+            "N/A",
+        ]
+    )  # row 6
+    ws.append(
+        [
+            "2025-03",
+            "Budget unknown",
+            LONG,
+            "Afghanistan",
+            "15170",
+            "afventer",
+            "2024",
+            "2025",
+            "1",
+            "-",
+        ]
+    )  # row 7: rejected (budget)
+    ws.append(
+        [
+            "2025-04",
+            '=HYPERLINK("http://x")',
+            LONG,
+            "Atlantis",
+            "15170",
+            "100",
+            "2024",
+            "2023",
+            "2",
+            "",
+        ]
+    )  # row 8: rejected (country, dates)
+    for row in extra_rows or []:
+        ws.append(row)
+    ws.append(["I alt", None, None, None, None, 3734567.5])  # total line
+    info = wb.create_sheet("Vejledning")
+    info.append(["Udfyld et projekt pr. linje."])
+    wb.save(path)
+    return path
+
+
+def _table(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_a_messy_workbook_loads_rejects_and_skips_with_counts_that_add_up(ingest, tmp_path):
+    summary = ingest(_messy_workbook(tmp_path / "sudan.xlsx"))
+    assert summary["status"] == "loaded"
+    assert (
+        summary["rows_read"],
+        summary["rows_loaded"],
+        summary["rows_rejected"],
+        summary["rows_skipped"],
+    ) == (6, 2, 2, 2)
+    loaded = _table(
+        ingest.db,
+        "SELECT project_id, recipient_country, budget, start_date, "
+        "end_date, gender_marker, channel FROM projects ORDER BY project_id",
+    )
+    assert loaded == [
+        ("2025-01", "SDN", 1234567.5, dt.date(2024, 3, 1), dt.date(2026, 3, 1), 2, "bilateral"),
+        ("2025-02", "UGA", 2500000.0, dt.date(2024, 1, 1), dt.date(2025, 1, 1), 0, "bilateral"),
+    ]
+    rejected = _table(
+        ingest.db,
+        "SELECT row_number, column_name, rule, message, raw "
+        "FROM rejected_rows ORDER BY row_number, column_name",
+    )
+    assert [(r[0], r[1], r[2]) for r in rejected] == [
+        (7, "budget", "number.invalid"),
+        (8, "end_date", "dates.end_before_start"),
+        (8, "recipient_country", "country.unknown"),
+    ]
+    assert rejected[0][3] == 'Row 7: budget "afventer" is not a number.'
+    raw = json.loads(rejected[1][4])
+    assert raw["Titel"] == '=HYPERLINK("http://x")'  # formula-looking text stays text
+    extra = _table(ingest.db, "SELECT extra FROM projects WHERE project_id = '2025-01'")[0][0]
+    assert json.loads(extra) == {"Desk officer": "KLA"}
+    skipped = _table(ingest.db, "SELECT row_number, rule FROM skipped_rows ORDER BY 1")
+    assert skipped == [(5, "row.blank"), (10, "row.total")]
+
+
+def test_the_same_file_twice_loads_once(ingest, tmp_path):
+    path = _messy_workbook(tmp_path / "sudan.xlsx")
+    first = ingest(path)
+    again = ingest(path)
+    assert again["duplicate"] is True and again["upload_id"] == first["upload_id"]
+    assert _table(ingest.db, "SELECT count(*) FROM uploads") == [(1,)]
+    assert _table(ingest.db, "SELECT count(*) FROM projects") == [(2,)]
+
+
+def test_a_newer_upload_supersedes_and_history_stays(ingest, tmp_path):
+    ingest(_messy_workbook(tmp_path / "v1.xlsx"))
+    newer = [
+        "2025-01",
+        "Women mediators, phase II",
+        LONG,
+        "Sudan",
+        15220,
+        "2000000",
+        "2024",
+        "2027",
+        "2",
+        "",
+    ]
+    wb = _messy_workbook(tmp_path / "v2.xlsx", extra_rows=[newer])
+    second = ingest(wb)
+    # In v2 the project 2025-01 appears twice: both rows are rejected as duplicates,
+    # so the current view still shows v1's row for it.
+    assert second["rows_rejected"] == 4
+    current = _table(ingest.db, "SELECT project_id, upload_id FROM projects_current ORDER BY 1")
+    assert current == [("2025-01", 1), ("2025-02", 2)]
+    history = _table(ingest.db, "SELECT count(*) FROM projects WHERE project_id = '2025-02'")
+    assert history == [(2,)]
+
+
+def test_a_semicolon_windows_1252_csv_loads(ingest, tmp_path):
+    path = tmp_path / "humanitarian.csv"
+    text = (
+        "Project ID;Title;Description;Country;Purpose code;Partner;Budget;Currency;GAM\r\n"
+        f"H-1;Protection for women in Juba;{LONG};South Sudan;72010;UNFPA;1.500.000,00;"
+        "DKK;4\r\n"
+        f"H-2;Shelter;{LONG} Søster.;Sydsudan;72040;Dansk Flygtningehjælp;250000;USD;7\r\n"
+    )
+    path.write_bytes(text.encode("cp1252"))
+    summary = ingest(path, channel="humanitarian")
+    assert (summary["rows_loaded"], summary["rows_rejected"]) == (1, 1)
+    assert _table(ingest.db, "SELECT partner, budget, gam_code FROM projects") == [
+        ("UNFPA", 1500000.0, 4)
+    ]
+    assert _table(ingest.db, "SELECT rule FROM rejected_rows") == [("gam_code.invalid",)]
+
+
+@pytest.mark.parametrize(
+    ("content", "rule"),
+    [
+        (b"%PDF-1.4 not a workbook at all", "upload.not_a_workbook"),
+        (b"Nothing;here\r\nat;all\r\n", "upload.no_header"),
+    ],
+)
+def test_a_refused_file_loads_nothing_and_says_why(ingest, tmp_path, content, rule):
+    path = tmp_path / "portfolio.xlsx"
+    path.write_bytes(content)
+    summary = ingest(path)
+    assert summary["status"] == "refused"
+    assert summary["message"].startswith('"portfolio.xlsx"')
+    assert _table(ingest.db, "SELECT count(*) FROM projects") == [(0,)]
+    assert _table(ingest.db, "SELECT status, rule FROM uploads") == [("refused", rule)]
+
+
+def test_cli_ingest_prints_every_row_that_did_not_load(prefect_harness, data_dir, tmp_path):
+    from screening.cli import app
+
+    path = _messy_workbook(tmp_path / "sudan.xlsx")
+    result = CliRunner().invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 loaded, 2 rejected, 2 skipped" in result.output
+    assert 'Row 7: budget "afventer" is not a number.' in result.output
+    query = CliRunner().invoke(
+        app, ["query", "SELECT project_id FROM projects_current ORDER BY 1", "--format", "json"]
+    )
+    assert json.loads(query.output) == [{"project_id": "2025-01"}, {"project_id": "2025-02"}]
+
+
+def test_cli_refusal_exits_non_zero_with_one_sentence(prefect_harness, data_dir, tmp_path):
+    from screening.cli import app
+
+    path = tmp_path / "notes.xlsx"
+    path.write_bytes(b"\x00\x01binary garbage\x00" * 10)
+    result = CliRunner().invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "is not an Excel workbook" in result.output
+
+
+def test_screening_ingest_runs_as_a_command_on_the_ephemeral_api(data_dir, tmp_path):
+    """The console script, in its own process, as a desk officer runs it (no harness)."""
+    path = _messy_workbook(tmp_path / "sudan.xlsx")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "screening.cli", "ingest", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2 loaded, 2 rejected, 2 skipped" in result.stdout
+    assert (data_dir / "warehouse.duckdb").exists()
+    assert (data_dir / "prefect").is_dir()  # Prefect's home stays inside data/

@@ -1,0 +1,380 @@
+"""The reader on real files, one test per layout desk officers send (shared/PORTFOLIO-FORMAT.md).
+
+Workbooks are written with openpyxl into tmp_path; tests compare compact rows such as
+`(sheet, row_number, project_id, skip_rule)`, so a failure shows which line changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from screening.errors import UploadRefused
+from screening.read import read_portfolio
+from tests.workbooks import set_cell_xml, write_xlsx
+
+HEADER = ["Project ID", "Title", "Description", "Country", "DAC code", "Budget"]
+
+
+def compact(rows: pd.DataFrame, *columns: str) -> list[tuple]:
+    """Rows as tuples of plain values (NA as None): what the assertions compare."""
+    picked = rows[["sheet", "row_number", *columns]].astype(object)
+    return [tuple(row) for row in picked.where(picked.notna(), None).itertuples(index=False)]
+
+
+def findings(result) -> list[tuple]:
+    """Findings as `(sheet, row_number, rule, value)`."""
+    frame = result.findings[["sheet", "row_number", "rule", "value"]].astype(object)
+    return [tuple(row) for row in frame.where(frame.notna(), None).itertuples(index=False)]
+
+
+def project(pid: str, budget: object = 1000) -> list[object]:
+    return [pid, f"Project {pid}", "Support to women's rights groups", "Uganda", 15170, budget]
+
+
+# --- layouts ------------------------------------------------------------------------------------
+
+
+def test_title_block_above_header_gives_excel_row_numbers(tmp_path: Path) -> None:
+    rows = [
+        [None, None],  # rows 1-2 empty: calamine starts its range at row 3
+        [],
+        [None, "Danida portfolio – Uganda – FY2025"],
+        [],
+        [None, *HEADER],  # row 5, from column B
+        [None, *project("UGA-1")],
+        [],
+        [None, *project("UGA-2")],
+    ]
+    result = read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Bilateral": rows}))
+
+    assert compact(result.rows, "project_id", "skip_rule") == [
+        ("Bilateral", 6, "UGA-1", None),
+        ("Bilateral", 7, None, "row.blank"),
+        ("Bilateral", 8, "UGA-2", None),
+    ]
+    assert result.sheets == [
+        {"name": "Bilateral", "status": "read", "reason": None, "header_row": 5, "rows": 3}
+    ]
+    assert findings(result) == [("Bilateral", 7, "row.blank", "")]
+    assert result.findings["message"].tolist() == ["Row 7 is blank."]
+
+
+def test_several_sheets_with_channels_and_sheets_to_skip(tmp_path: Path) -> None:
+    sheets = {
+        "Instructions": [["Fill in one row per project"], HEADER],
+        "Bilateral": [HEADER, project("B-1")],
+        "Humanitær": [[*HEADER, "GAM"], [*project("H-1"), 3]],
+        "Lists": [["Country"], ["Uganda"]],
+        "Old": [HEADER, project("OLD-1")],
+        "Empty": [],
+        "Notes on budget": [["Budgets are in DKK"]],
+    }
+    path = write_xlsx(tmp_path / "p.xlsx", sheets, hidden=("Old",))
+    result = read_portfolio(path)
+
+    assert compact(result.rows, "sheet_channel", "project_id") == [
+        ("Bilateral", 2, "bilateral", "B-1"),
+        ("Humanitær", 2, "humanitarian", "H-1"),
+    ]
+    assert [(s["name"], s["status"], s["reason"]) for s in result.sheets] == [
+        ("Instructions", "skipped", "its name marks it as instructions or lists, not projects"),
+        ("Bilateral", "read", None),
+        ("Humanitær", "read", None),
+        ("Lists", "skipped", "its name marks it as instructions or lists, not projects"),
+        ("Old", "skipped", "it is hidden"),
+        ("Empty", "skipped", "it is empty"),
+        ("Notes on budget", "skipped", "no row among its first 20 names the project columns"),
+    ]
+    skipped = result.findings[result.findings["rule"] == "sheet.skipped"]
+    assert set(skipped["severity"]) == {"info"}
+    assert 'Sheet "Old" was not read: it is hidden.' in skipped["message"].tolist()
+
+
+def test_sheet_without_channel_name_has_no_channel(tmp_path: Path) -> None:
+    result = read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Portfolio": [HEADER, project("P")]}))
+    assert result.rows["sheet_channel"].isna().all()
+
+
+def test_blank_lines_and_total_lines_are_kept_and_marked(tmp_path: Path) -> None:
+    rows = [
+        HEADER,
+        project("P-1"),
+        [None, None, "   ", None],
+        ["N/A", "-", "n.a.", "\xa0"],
+        project("P-2"),
+        [None, "I alt", None, None, None, 2000],
+        ["TOTAL:", None, None, None, None, 2000],
+        [],
+        [],
+    ]
+    result = read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Bilateral": rows}))
+
+    assert compact(result.rows, "project_id", "skip_rule") == [
+        ("Bilateral", 2, "P-1", None),
+        ("Bilateral", 3, None, "row.blank"),
+        ("Bilateral", 4, "N/A", "row.blank"),
+        ("Bilateral", 5, "P-2", None),
+        ("Bilateral", 6, None, "row.total"),
+        ("Bilateral", 7, "TOTAL:", "row.total"),
+    ]
+    assert findings(result) == [
+        ("Bilateral", 3, "row.blank", ""),
+        ("Bilateral", 4, "row.blank", ""),
+        ("Bilateral", 6, "row.total", "I alt"),
+        ("Bilateral", 7, "row.total", "TOTAL:"),
+    ]
+    assert set(result.findings["severity"]) == {"skip"}
+    assert result.findings["message"].iloc[2] == 'Row 6 is a total line ("I alt"), not a project.'
+
+
+def test_a_project_called_total_something_is_not_a_total_line(tmp_path: Path) -> None:
+    rows = [HEADER, ["T-1", "Total budget support", "General budget support", "Uganda", 51010, 5]]
+    result = read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Bilateral": rows}))
+    assert compact(result.rows, "skip_rule") == [("Bilateral", 2, None)]
+
+
+def test_merged_two_line_header(tmp_path: Path) -> None:
+    rows = [
+        ["Project ID", "Title", "Description", "Budget", "Markers", None, "Country"],
+        [None, None, None, "(DKK)", "Gender marker", "GAM", None],
+        ["P-1", "Water", "Wells", 5000, 2, 3, "Kenya"],
+    ]
+    merged = {"Humanitarian": ["A1:A2", "B1:B2", "C1:C2", "E1:F1", "G1:G2"]}
+    result = read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Humanitarian": rows}, merged=merged))
+
+    assert compact(result.rows, "project_id", "budget", "gender_marker", "gam_code") == [
+        ("Humanitarian", 3, "P-1", "5000", "2", "3")
+    ]
+    assert json.loads(result.rows["raw"].iloc[0]) == {
+        "Project ID": "P-1",
+        "Title": "Water",
+        "Description": "Wells",
+        "Budget (DKK)": "5000",
+        "Markers Gender marker": "2",
+        "Markers GAM": "3",
+        "Country": "Kenya",
+    }
+    assert result.sheets[0]["header_row"] == 1
+
+
+def test_unit_line_under_header_joins_the_header(tmp_path: Path) -> None:
+    """`Budget` over `(DKK)` adds no field, but together the two lines name one."""
+    rows = [
+        ["Danida portfolio"],
+        HEADER,
+        [None, None, None, None, None, "(DKK)"],
+        project("P-1"),
+    ]
+    result = read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Bilateral": rows}))
+    assert compact(result.rows, "project_id", "budget") == [("Bilateral", 4, "P-1", "1000")]
+    assert result.sheets[0]["header_row"] == 2
+
+
+def test_first_data_line_never_joins_the_header(tmp_path: Path) -> None:
+    """A data cell that happens to be an alias (`Partner`) must not pull line 2 into the header."""
+    rows = [[*HEADER, "Role"], [*project("P-1"), "Partner"], [*project("P-2"), "Lead"]]
+    result = read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Multilateral": rows}))
+    assert compact(result.rows, "project_id") == [
+        ("Multilateral", 2, "P-1"),
+        ("Multilateral", 3, "P-2"),
+    ]
+
+
+def test_header_with_line_breaks_and_accents(tmp_path: Path) -> None:
+    rows = [
+        ["Projekt nr.", "Titel", "Beskrivelse", "Modtagerland", "DAC-kode", "Bevilling\n(DKK)",
+         "Ligestillingsmarkør"],
+        ["DK-1", "Vand", "Brønde", "Kenya", 14030, 5000, 1],
+    ]
+    result = read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Bilateralt": rows}))
+    assert compact(result.rows, "sheet_channel", "project_id", "budget", "gender_marker") == [
+        ("Bilateralt", 2, "bilateral", "DK-1", "5000", "1")
+    ]
+
+
+def test_extra_raw_duplicate_and_unnamed_columns(tmp_path: Path) -> None:
+    rows = [
+        [*HEADER, "Budget", "Notes", None, "Notes"],
+        [*project("P-1"), 7, "first", "unnamed", "second"],
+        [*project("P-2"), None, None, None, None],
+    ]
+    result = read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Bilateral": rows}))
+
+    assert result.rows["budget"].tolist() == ["1000", "1000"]
+    extra = json.loads(result.rows["extra"].iloc[0])
+    assert extra == {
+        "Budget (column G)": "7",
+        "Notes": "first",
+        "column I": "unnamed",
+        "Notes (column J)": "second",
+    }
+    assert json.loads(result.rows["extra"].iloc[1]) == dict.fromkeys(extra, "")
+    assert list(json.loads(result.rows["raw"].iloc[0])) == [*HEADER, *extra]
+
+
+def test_cells_become_text_as_excel_shows_them(tmp_path: Path) -> None:
+    header = [*HEADER, "Start", "End", "Status", "Cluster", "Partner"]
+    rows = [
+        header,
+        ["1234567", "Water\xa0 ", "  Wells and\xa0pumps", "Uganda ", "15170", "1.234.567,50",
+         dt.date(2024, 3, 1), dt.datetime(2025, 6, 30, 14, 30), True, "=HYPERLINK(\"x\")", "+cmd"],
+        [1234567.0, "@SUM(A1)", "d", "UGA", 15170, 1234567.5,
+         45352, "01-03-2024", False, 0.1 + 0.2, 1e-05],
+    ]
+    path = write_xlsx(tmp_path / "p.xlsx", {"Bilateral": rows}, text_cells={"Bilateral": ["J2"]})
+    result = read_portfolio(path)
+    columns = ["project_id", "title", "description", "recipient_country", "sector_code", "budget",
+               "start_date", "end_date", "status", "cluster", "partner"]
+
+    assert compact(result.rows, *columns) == [
+        ("Bilateral", 2, "1234567", "Water", "Wells and\xa0pumps", "Uganda", "15170",
+         "1.234.567,50", "2024-03-01", "2025-06-30 14:30:00", "TRUE", '=HYPERLINK("x")', "+cmd"),
+        ("Bilateral", 3, "1234567", "@SUM(A1)", "d", "UGA", "15170",
+         "1234567.5", "45352", "01-03-2024", "FALSE", "0.3", "0.00001"),
+    ]
+    assert result.rows["row_number"].dtype == "Int64"
+    assert all(result.rows[c].dtype == "string" for c in columns)
+
+
+def test_formula_cached_values_and_error_cells(tmp_path: Path) -> None:
+    """openpyxl cannot write cached values, so the sheet XML is patched the way Excel saves it."""
+    rows = [[*HEADER, "Start"], [*project("P-1"), "x"], [*project("P-2"), "x"]]
+    path = write_xlsx(tmp_path / "p.xlsx", {"Bilateral": rows})
+    set_cell_xml(path, 1, {
+        "F2": '<c r="F2"><f>SUM(100,23)</f><v>123</v></c>',
+        "G2": '<c r="G2" t="str"><f>TEXT(45352,"yyyy-mm-dd")</f><v>2024-03-01</v></c>',
+        "F3": '<c r="F3" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+        "G3": '<c r="G3" s="0" t="e"><f>VLOOKUP(1,Z1:Z2,2)</f><v>#N/A</v></c>',
+    })
+    result = read_portfolio(path)
+    assert compact(result.rows, "budget", "start_date") == [
+        ("Bilateral", 2, "123", "2024-03-01"),
+        ("Bilateral", 3, "#DIV/0!", "#N/A"),
+    ]
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def test_csv_comma_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "Multilateral.csv"
+    path.write_text(
+        "Project ID,Title,Description,Country,DAC code,Budget,Partner\n"
+        'M-1,"Peace, women and security",Text,Mali,15220,"1,234,567.50",UN Women\n',
+        encoding="utf-8",
+    )
+    result = read_portfolio(path)
+    assert compact(result.rows, "sheet_channel", "title", "budget", "partner") == [
+        ("Multilateral", 2, "multilateral", "Peace, women and security", "1,234,567.50", "UN Women")
+    ]
+
+
+def test_csv_semicolon_utf8_bom_with_title_line_and_multiline_field(tmp_path: Path) -> None:
+    text = (
+        "Danida portfolio – Mali\r\n"
+        "\r\n"
+        "Projekt nr.;Titel;Beskrivelse;Land;DAC-kode;Bevilling\r\n"
+        'D-1;"Kvinder;\r\nfred og sikkerhed";"Linje 1\r\nLinje 2\r\nLinje 3";'
+        "Mali;15220;1.234.567,50\r\n"
+        "D-2;Vand;Brønde;Mali;14030;2 000\r\n"
+        ";;;;;\r\n"
+        "I alt;;;;;1.236.567,50\r\n"
+    )
+    path = tmp_path / "bilateral.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    result = read_portfolio(path)
+
+    assert compact(result.rows, "project_id", "title", "skip_rule") == [
+        ("bilateral", 4, "D-1", "Kvinder;\r\nfred og sikkerhed", None),
+        ("bilateral", 8, "D-2", "Vand", None),  # D-1 spans lines 4 to 7
+        ("bilateral", 9, None, None, "row.blank"),
+        ("bilateral", 10, "I alt", None, "row.total"),
+    ]
+    assert result.sheets[0]["header_row"] == 3
+
+
+def test_csv_windows_1252(tmp_path: Path) -> None:
+    path = tmp_path / "portefølje.csv"
+    text = (
+        "J.nr.;Titel;Beskrivelse;Land;DAC-kode;Beløb\n"
+        "J-1;Kvinders rettigheder;Støtte til æøå;Ægypten;15170;100\n"
+    )
+    path.write_bytes(text.encode("cp1252"))
+    result = read_portfolio(path, file_name="portefølje.csv")
+    assert compact(result.rows, "description", "recipient_country", "budget") == [
+        ("portefølje", 2, "Støtte til æøå", "Ægypten", "100")
+    ]
+
+
+def test_csv_named_xlsx_is_read_as_csv(tmp_path: Path) -> None:
+    path = tmp_path / "upload.bin"
+    path.write_text(",".join(HEADER) + "\nP-1,T,D,Mali,15170,5\n", encoding="utf-8")
+    result = read_portfolio(path, file_name="portfolio.xlsx")
+    assert compact(result.rows, "project_id") == [("portfolio", 2, "P-1")]
+
+
+# --- refusals -----------------------------------------------------------------------------------
+
+
+def test_no_header_anywhere_is_refused_naming_the_sheets(tmp_path: Path) -> None:
+    sheets = {"Data": [["Some", "table"], [1, 2]], "Instructions": [["help"]]}
+    path = write_xlsx(tmp_path / "p.xlsx", sheets)
+    with pytest.raises(UploadRefused) as refused:
+        read_portfolio(path, file_name="Uganda.xlsx")
+    assert refused.value.rule == "upload.no_header"
+    message = str(refused.value)
+    assert message.startswith('"Uganda.xlsx" has no header row')
+    assert '"Data" (no row among its first 20 names the project columns)' in message
+    assert '"Instructions" (its name marks it' in message
+
+
+def test_header_below_row_20_is_not_found(tmp_path: Path) -> None:
+    rows = [[f"note {i}"] for i in range(21)] + [HEADER, project("P-1")]
+    with pytest.raises(UploadRefused) as refused:
+        read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Bilateral": rows}))
+    assert refused.value.rule == "upload.no_header"
+
+
+def test_header_without_project_rows_is_refused(tmp_path: Path) -> None:
+    rows = [HEADER, [], ["Total", None, None, None, None, 0]]
+    with pytest.raises(UploadRefused) as refused:
+        read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Bilateral": rows}), file_name="x.xlsx")
+    assert refused.value.rule == "upload.no_rows"
+    assert str(refused.value) == '"x.xlsx" has a header but no project rows under it.'
+
+
+def test_pdf_renamed_xlsx_is_refused_by_the_reader(tmp_path: Path) -> None:
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    with pytest.raises(UploadRefused) as refused:
+        read_portfolio(path)
+    assert refused.value.rule == "upload.not_a_workbook"
+
+
+# --- real data ------------------------------------------------------------------------------------
+
+
+@pytest.mark.realdata
+def test_real_crs_extract_reads_or_refuses_cleanly(realdata: Path) -> None:
+    path = realdata / "crs" / "Finland-4.xlsx"
+    if not path.exists():
+        pytest.skip(f"{path} is not present")
+    started = time.perf_counter()
+    try:
+        result = read_portfolio(path)
+    except UploadRefused as refused:
+        print(f"\nFinland-4.xlsx refused ({refused.rule}) in {time.perf_counter() - started:.2f}s")
+        assert refused.rule.startswith("upload.")
+        return
+    print(
+        f"\nFinland-4.xlsx: {len(result.rows)} lines from {result.sheets} "
+        f"in {time.perf_counter() - started:.2f}s"
+    )
+    assert len(result.rows) > 0
+    assert result.rows["row_number"].min() >= 2
