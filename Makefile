@@ -29,7 +29,10 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 setup: $(VENV)/.synced ## install the locked dependencies into .venv
 
 run: setup ## ingest the bundled sample portfolios into data/warehouse.duckdb
-	$(VENV)/bin/screening ingest data/samples/*.xlsx data/samples/*.csv
+	$(VENV)/bin/screening ingest data/samples/*.xlsx
+	$(VENV)/bin/screening ingest --channel humanitarian data/samples/humanitarian_south_sudan.csv
+	$(VENV)/bin/screening ingest --channel bilateral data/samples/bilateral_uganda_export.csv
+	$(VENV)/bin/screening status
 
 test: setup ## run the whole test suite (slow end-to-end tests included)
 	$(VENV)/bin/ruff check .

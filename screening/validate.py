@@ -36,9 +36,13 @@ def suite_definition(name: str) -> dict:
 
 @cache
 def _context() -> Any:
+    import logging
+
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    # GX announces its temporary docs folder at INFO on every start: noise for a desk officer.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context

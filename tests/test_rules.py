@@ -24,7 +24,7 @@ def test_every_rule_is_documented() -> None:
 def test_every_rule_used_in_code_is_in_the_catalogue() -> None:
     """A rule id written in the code or the suites must exist in findings.yaml."""
     pattern = re.compile(
-        r"""["']((?:upload|sheet|row|required|project_id|channel|number|budget|date|dates|country|purpose_code|currency|gender_marker|gam_code|status|description)\.[a-z_]+)["']"""
+        r"""["']((?:upload|sheet|row|crs|required|project_id|channel|number|budget|date|dates|country|purpose_code|currency|gender_marker|gam_code|status|description)\.[a-z_]+)["']"""
     )
     sources = [
         *PROJECT.glob("screening/**/*.py"),

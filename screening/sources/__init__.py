@@ -1,0 +1,223 @@
+"""Readers for what donors publish: OECD CRS extracts and IATI activity XML.
+
+Desk officers' own workbooks go through `screening.read`; a CRS extract or an IATI file is
+a portfolio too, but laid out by a standard rather than by a person. These readers turn both
+into the `read` stage's frame (docs/ARCHITECTURE.md, "read"), so the same normalise, validate
+and screen stages apply. What is shared between the two lives here: the result type, the
+code lists (kept as data in `data/reference/`) and the
+helpers that build the frame.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from screening import config
+from screening.errors import ConfigurationError, UploadRefused
+from screening.rules import fields, rule
+
+CODELISTS_PATH = config.REFERENCE_DIR / "crs_iati_codelists.yaml"
+RECIPIENT_CODES_PATH = config.REFERENCE_DIR / "crs_recipient_codes.csv"
+
+# Columns of the read-stage frame that are not canonical fields, in their order.
+LEAD_COLUMNS = ["sheet", "row_number", "sheet_channel", "skip_rule"]
+TAIL_COLUMNS = ["is_aggregate", "extra", "raw"]
+
+
+@dataclass
+class SourceReadResult:
+    """What a source reader returns: the `ReadResult` of ARCHITECTURE.md plus the merge counts.
+
+    `rows` has one row per project (after merging a CRS activity's yearly lines) and one per
+    skipped line; `lines` (CRS only) has every original line with the project it went into,
+    so `rows_read == rows_loaded + rows_merged + rows_rejected + rows_skipped` holds with
+    `rows_read = len(lines)` (IATI: one line per activity, nothing merged).
+    """
+
+    rows: pd.DataFrame
+    findings: pd.DataFrame
+    sheets: list[dict]
+    source: str
+    lines: pd.DataFrame | None = None
+    rows_merged: int = 0
+    details: dict = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        """Every line under the header, merged and skipped ones included."""
+        return len(self.rows) + self.rows_merged
+
+    @property
+    def rows_skipped(self) -> int:
+        return int(self.rows["skip_rule"].notna().sum())
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+
+def refusal(rule_id: str, file_name: str, detail: str = "") -> UploadRefused:
+    """The `UploadRefused` for a refuse rule, its message filled in."""
+    return UploadRefused(
+        rule(rule_id).format(file_name=file_name, detail=detail), rule=rule_id
+    )
+
+
+def finding(
+    rule_id: str,
+    sheet: str,
+    row_number: int | None = None,
+    column: str = "",
+    value: object = "",
+    **placeholders: object,
+) -> dict:
+    """One finding row (a dict with FINDING_COLUMNS) for a rule of either catalogue."""
+    r = rule(rule_id)
+    text = "" if value is None else str(value)
+    return {
+        "sheet": sheet,
+        "row_number": row_number,
+        "column_name": column,
+        "value": text,
+        "rule": rule_id,
+        "severity": r.severity,
+        "message": r.format(
+            sheet=sheet, row_number=row_number or "", column=column, value=text, **placeholders
+        ),
+    }
+
+
+# --- reference data ----------------------------------------------------------------------
+
+
+@cache
+def codelists() -> dict:
+    """data/reference/crs_iati_codelists.yaml (Bi/Multi, IATI code lists, aggregate patterns)."""
+    try:
+        return yaml.safe_load(CODELISTS_PATH.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigurationError(f"cannot read {CODELISTS_PATH}: {exc}") from exc
+
+
+@cache
+def recipient_codes() -> dict[str, str]:
+    """CRS recipient code (as text, no leading zeros) -> ISO alpha-3 or R-code."""
+    try:
+        with RECIPIENT_CODES_PATH.open(encoding="utf-8", newline="") as f:
+            return {row["crs_code"].strip(): row["code"].strip() for row in csv.DictReader(f)}
+    except (OSError, KeyError) as exc:
+        raise ConfigurationError(f"cannot read {RECIPIENT_CODES_PATH}: {exc}") from exc
+
+
+def channel_of_bi_multi(code: str | None) -> str | None:
+    """Our channel for a CRS Bi/Multi or IATI collaboration-type code; None when unknown."""
+    if not code:
+        return None
+    entry = codelists()["bi_multi"].get(code.strip())
+    return entry["channel"] if entry else None
+
+
+def is_humanitarian_purpose(purpose_code: str | None) -> bool:
+    """True for DAC 5-digit purpose codes of sector VIII (720xx, 730xx, 740xx)."""
+    if not purpose_code or len(purpose_code) != 5 or not purpose_code.isdigit():
+        return False
+    return purpose_code.startswith(tuple(codelists()["humanitarian_purpose_prefixes"]))
+
+
+# --- cells and frames ----------------------------------------------------------------------
+
+
+def cell_text(value: object) -> str:
+    """A cell as the read stage writes it (see `screening.read`): "" for empty, integers
+    without `.0`, at most 15 significant digits as Excel shows, dates ISO, text trimmed.
+
+    Kept in step with `screening.read` by hand rather than importing its private helpers, so
+    a CRS line reads the same whether it came through this reader or the workbook reader.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        text = f"{value:.15g}"
+        return np.format_float_positional(float(text), trim="-") if "e" in text else text
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        rounded = (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+        if rounded.time() == dt.time():
+            return rounded.date().isoformat()
+        return rounded.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def amount_text(total: float) -> str:
+    """A summed amount as text: whole numbers without decimals, others to the cent."""
+    if float(total).is_integer():
+        return str(int(total))
+    return f"{total:.2f}"
+
+
+def to_json(obj: dict) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)
+
+
+def build_rows_frame(records: list[dict]) -> pd.DataFrame:
+    """The read-stage frame from row dicts: lead columns, canonical fields, then the tail.
+
+    Canonical field columns appear when some record has that key (a reader lists every
+    field it produces, so the columns do not depend on the data), in the order
+    of fields.yaml, as dtype `string` (what normalise expects from `screening.read`).
+    """
+    canonical = [name for name in fields() if any(name in rec for rec in records)]
+    columns = LEAD_COLUMNS + canonical + TAIL_COLUMNS
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    types = {
+        c: "string" for c in ["sheet", "sheet_channel", "skip_rule", *canonical, "extra", "raw"]
+    }
+    types["row_number"] = "Int64"
+    types["is_aggregate"] = "boolean"
+    if frame.empty:
+        return frame.astype(types)
+    frame["is_aggregate"] = frame["is_aggregate"].fillna(False)
+    return frame.astype(types)
+
+
+def excel_column(index: int) -> str:
+    """Excel's letters for a 0-based column index (0 -> A, 27 -> AB): names headerless columns."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def read_source(path: Path, file_name: str | None = None) -> SourceReadResult | None:
+    """Read `path` as an IATI file or CRS extract when it is one; None when it is neither.
+
+    The one entry point the ingest flow needs: try this before `screening.read`.
+    """
+    from screening.sources import crs, iati
+
+    if iati.looks_like_iati(path):
+        return iati.read_iati(path, file_name=file_name)
+    if crs.sniff_crs(path):
+        return crs.read_crs(path, file_name=file_name)
+    return None

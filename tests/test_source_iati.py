@@ -1,0 +1,351 @@
+"""The IATI reader: both versions, languages, shares, vocabularies, markers, money, safety.
+
+Fixtures are invented activities written for these tests (tests/fixtures/sources/); the real
+files in ../shared/realdata/iati are read in place by the `realdata` tests at the end.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from screening import config
+from screening.errors import UploadRefused
+from screening.sources import read_source
+from screening.sources.iati import looks_like_iati, read_iati
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+V2 = FIXTURES / "iati_v203.xml"
+V1 = FIXTURES / "iati_v103.xml"
+
+
+@pytest.fixture(scope="module")
+def v2():
+    return read_iati(V2).rows.set_index("project_id", drop=False)
+
+
+@pytest.fixture(scope="module")
+def v1():
+    return read_iati(V1).rows.set_index("project_id", drop=False)
+
+
+def extra(row) -> dict:
+    return json.loads(row["extra"])
+
+
+def test_one_row_per_activity_numbered_in_file_order(v2):
+    assert list(v2["row_number"]) == [1, 2, 3, 4]
+    assert set(v2["sheet"]) == {"iati_v203.xml"}
+    assert v2["skip_rule"].isna().all()
+
+
+def test_frame_has_read_stage_columns(v2):
+    assert list(v2.columns[:4]) == ["sheet", "row_number", "sheet_channel", "skip_rule"]
+    assert list(v2.columns[-3:]) == ["is_aggregate", "extra", "raw"]
+    assert str(v2["title"].dtype).startswith("string")
+    assert str(v2["row_number"].dtype) == "Int64"
+
+
+def test_v2_narratives_prefer_english(v2):
+    row = v2.loc["XX-TEST-0001"]
+    assert row["title"] == "Women, peace and security in Kenya and Uganda"
+    assert row["description"] == "Support to women's organisations mediating local conflicts."
+    # objectives (type 2) and target groups (type 3) go to objectives, not the description
+    assert row["objectives"] == (
+        "Women take part in peace committees.\n\nWomen survivors of conflict-related violence."
+    )
+    assert extra(row)["reporting_org"] == "Test Ministry"
+
+
+def test_without_english_the_default_language_then_the_first(v2):
+    assert v2.loc["XX-TEST-0002", "title"] == "Réponse d'urgence au Sahel"  # default fr
+    assert v2.loc["XX-TEST-0003", "title"] == "Mujeres mediadoras"  # default de absent: first
+
+
+def test_without_general_description_the_others_are_the_description(v2):
+    row = v2.loc["XX-TEST-0003"]
+    assert row["description"] == "Mujeres en procesos de paz."
+    assert pd.isna(row["objectives"])
+
+
+def test_v1_text_in_elements_and_language_variants(v1):
+    row = v1.loc["XX-OLD-101"]
+    assert row["title"] == "Women and peace in the Great Lakes"  # en over fr, wrap undone
+    assert row["description"] == "Training women mediators in Burundi."
+    assert row["objectives"] == "Fewer local conflicts."
+    assert row["partner"] == "Great Lakes Women"  # role="Implementing"
+    assert v1.loc["XX-OLD-102", "partner"] == "Africa Women Fund"  # role="implementing"
+
+
+def test_largest_recipient_share_wins_and_all_are_kept(v2, v1):
+    row = v2.loc["XX-TEST-0001"]
+    assert row["recipient_country"] == "UGA"
+    assert [c["code"] for c in extra(row)["recipient_countries"]] == ["KE", "UG"]
+    assert v1.loc["XX-OLD-101", "recipient_country"] == "BDI"
+    assert v2.loc["XX-TEST-0003", "recipient_country"] == "COL"  # no percentage given
+
+
+def test_region_when_no_country(v2, v1):
+    assert v2.loc["XX-TEST-0002", "recipient_country"] == "R289"
+    assert v1.loc["XX-OLD-102", "recipient_country"] == "R298"
+
+
+def test_sector_vocabularies(v2, v1):
+    assert v2.loc["XX-TEST-0001", "sector_code"] == "15220"  # 60% beats 40%
+    kinds = {s["code"]: s["kind"] for s in extra(v2.loc["XX-TEST-0001"])["sectors"]}
+    assert kinds == {"15170": "dac5", "15220": "dac5", "152": "dac3"}
+    assert pd.isna(v2.loc["XX-TEST-0003", "sector_code"])  # only DAC-3 and vocabulary 99
+    assert v2.loc["XX-TEST-0004", "sector_code"] == "15170"  # vocabulary absent = DAC
+    assert v1.loc["XX-OLD-101", "sector_code"] == "15220"  # vocabulary="DAC"; DAC-3 not used
+    assert v2.loc["XX-TEST-0002", "cluster"] == "Protection"  # vocabulary 10
+
+
+def test_policy_markers(v2, v1):
+    assert v2.loc["XX-TEST-0001", "gender_marker"] == "2"
+    # significance 3 passes through, so normalise rejects it (gender_marker.invalid)
+    assert v2.loc["XX-TEST-0002", "gender_marker"] == "3"
+    assert pd.isna(v2.loc["XX-TEST-0003", "gender_marker"])  # vocabulary 99 is not DAC
+    assert pd.isna(v2.loc["XX-TEST-0004", "gender_marker"])  # no significance: blank
+    assert v1.loc["XX-OLD-101", "gender_marker"] == "1"  # vocabulary="DAC"
+    assert v1.loc["XX-OLD-102", "gender_marker"] == "2"  # vocabulary absent
+
+
+def test_channels(v2, v1):
+    assert v2.loc["XX-TEST-0001", "channel"] == "bilateral"  # collaboration-type 1
+    assert v2.loc["XX-TEST-0002", "channel"] == "humanitarian"  # humanitarian="1" beats 2
+    assert v2.loc["XX-TEST-0003", "channel"] == "humanitarian"  # humanitarian-scope
+    assert v2.loc["XX-TEST-0004", "channel"] == "bilateral"  # 3: core support to NGOs
+    assert v1.loc["XX-OLD-101", "channel"] == "bilateral"
+
+
+def test_humanitarian_purpose_code_alone(tmp_path):
+    text = V2.read_text(encoding="utf-8").replace(
+        'code="15170"/>\n    <collaboration-type code="3"/>',
+        'code="72010"/>\n    <collaboration-type code="3"/>',
+    )
+    path = tmp_path / "h.xml"
+    path.write_text(text, encoding="utf-8")
+    rows = read_iati(path).rows.set_index("project_id")
+    assert rows.loc["XX-TEST-0004", "channel"] == "humanitarian"
+
+
+def test_budgets_commitments_and_currency(v2, v1):
+    row = v2.loc["XX-TEST-0001"]
+    assert (row["budget"], row["currency"]) == ("250000.50", "EUR")  # originals; default currency
+    assert extra(row)["budget_source"] == "budget-original"
+    row = v2.loc["XX-TEST-0002"]
+    assert (row["budget"], row["currency"]) == ("7500.25", "USD")  # commitments (type 2) only
+    assert (v1.loc["XX-OLD-101", "budget"], v1.loc["XX-OLD-101", "currency"]) == ("30000", "GBP")
+    assert v1.loc["XX-OLD-102", "budget"] == "40000"  # 1.0x type="Original", not Revised
+    assert v2.loc["XX-TEST-0004", "currency"] == "NOK"
+
+
+def test_mixed_currencies_are_not_summed(v2):
+    row = v2.loc["XX-TEST-0003"]
+    assert row["budget"] == "1000 EUR + 500 USD"  # normalise rejects: number.invalid
+    assert extra(row)["budget_totals"] == {"EUR": 1000.0, "USD": 500.0}
+
+
+def test_dates_and_status(v2, v1):
+    row = v2.loc["XX-TEST-0001"]
+    assert (row["start_date"], row["end_date"], row["status"]) == (
+        "2021-03-15",
+        "2024-12-31",
+        "ongoing",
+    )
+    row = v1.loc["XX-OLD-101"]
+    assert (row["start_date"], row["end_date"], row["status"]) == (
+        "2010-01-01",
+        "2013-03-31",
+        "completed",
+    )
+
+
+def test_gzip_reads_like_plain(tmp_path):
+    packed = tmp_path / "activities.xml.gz"
+    packed.write_bytes(gzip.compress(V2.read_bytes()))
+    disguised = tmp_path / "activities.xml"  # gzip detected by magic bytes, not the name
+    shutil.copy(packed, disguised)
+    plain = read_iati(V2, file_name="same").rows
+    for path in (packed, disguised):
+        assert looks_like_iati(path)
+        result = read_iati(path, file_name="same")
+        assert result.rows.equals(plain)
+        assert result.details["gzipped"]
+
+
+def test_api_wrapper_root_is_accepted(tmp_path):
+    body = V1.read_text(encoding="utf-8").split("?>", 1)[1]
+    path = tmp_path / "api.xml"
+    path.write_text(f"<result><ok>True</ok>{body}</result>", encoding="utf-8")
+    assert looks_like_iati(path)
+    assert list(read_iati(path).rows["project_id"]) == ["XX-OLD-101", "XX-OLD-102"]
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE iati-activities [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<iati-activities version="2.03"><iati-activity><iati-identifier>X</iati-identifier>
+<title><narrative>&lol9;</narrative></title></iati-activity></iati-activities>
+"""
+
+EXTERNAL_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE iati-activities [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<iati-activities version="2.03"><iati-activity><iati-identifier>&xxe;</iati-identifier>
+</iati-activity></iati-activities>
+"""
+
+
+@pytest.mark.parametrize("text", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["billion_laughs", "xxe"])
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def test_entity_tricks_are_refused_unexpanded(tmp_path, text, packed):
+    path = tmp_path / "bomb.xml"
+    data = text.encode()
+    path.write_bytes(gzip.compress(data) if packed else data)
+    assert looks_like_iati(path)  # so the upload reaches the reader and is refused with why
+    started = time.perf_counter()
+    with pytest.raises(UploadRefused) as refused:
+        read_iati(path)
+    assert refused.value.rule == "upload.xml_unsafe"
+    assert "DTD" in str(refused.value)
+    assert time.perf_counter() - started < 1
+
+
+def test_gzip_bomb_is_capped(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "MAX_UNZIPPED_BYTES", 100_000)
+    filler = "<!-- " + "x" * 1_000_000 + " -->"
+    path = tmp_path / "big.xml.gz"
+    path.write_bytes(
+        gzip.compress(f'<iati-activities version="2.03">{filler}</iati-activities>'.encode())
+    )
+    with pytest.raises(UploadRefused) as refused:
+        read_iati(path)
+    assert refused.value.rule == "upload.unzipped_too_large"
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        (
+            '<?xml version="1.0"?>\n<iati-organisations version="2.03">'
+            "<iati-organisation/></iati-organisations>",
+            "iati-organisations",
+        ),
+        ("<rss><channel><title>news</title></channel></rss>", "rss"),
+        ("<result><ok>True</ok></result>", "result"),
+    ],
+)
+def test_other_xml_is_refused(tmp_path, text, detail):
+    path = tmp_path / "other.xml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UploadRefused) as refused:
+        read_iati(path)
+    assert refused.value.rule == "upload.not_iati"
+    assert f"<{detail}>" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "content", [b"project,title\n1,x\n", b"PK\x03\x04junk", b"", b"\x1f\x8bnot gzip"]
+)
+def test_sniff_says_no_to_non_iati(tmp_path, content):
+    path = tmp_path / "f.xml"
+    path.write_bytes(content)
+    assert not looks_like_iati(path)
+
+
+def test_broken_xml_is_unreadable(tmp_path):
+    path = tmp_path / "broken.xml"
+    path.write_text('<iati-activities version="2.03"><iati-activity><title>', encoding="utf-8")
+    with pytest.raises(UploadRefused) as refused:
+        read_iati(path)
+    assert refused.value.rule == "upload.unreadable"
+
+
+def test_file_without_activities_is_refused(tmp_path):
+    path = tmp_path / "empty.xml"
+    path.write_text('<iati-activities version="2.03"></iati-activities>', encoding="utf-8")
+    with pytest.raises(UploadRefused) as refused:
+        read_iati(path)
+    assert refused.value.rule == "upload.no_rows"
+
+
+def test_read_source_dispatches_iati():
+    result = read_source(V2)
+    assert result is not None and result.source == "iati" and result.rows_read == 4
+
+
+@pytest.mark.slow
+def test_hundred_megabyte_file_streams(tmp_path):
+    """~100 MB of activities stream through (peak memory is measured in eval/, not here)."""
+    text = V2.read_text(encoding="utf-8")
+    head, rest = text.split("<iati-activity ", 1)
+    body = "<iati-activity " + rest.rsplit("</iati-activities>", 1)[0]
+    copies = 100 * 1024 * 1024 // len(body.encode()) + 1
+    path = tmp_path / "big.xml"
+    with path.open("w", encoding="utf-8") as f:
+        f.write(head)
+        for _ in range(copies):
+            f.write(body)
+        f.write("</iati-activities>\n")
+    assert path.stat().st_size >= 100 * 1024 * 1024
+    result = read_iati(path)
+    assert len(result.rows) == 4 * copies
+
+
+# --- the real files, in place ----------------------------------------------------------------
+
+
+def _iati_files(realdata: Path) -> list[Path]:
+    return sorted(p for p in (realdata / "iati").rglob("*") if p.is_file())
+
+
+@pytest.mark.realdata
+def test_real_iati_files_parse(realdata):
+    files = _iati_files(realdata)
+    assert any(p.suffix == ".gz" for p in files)
+    total = versions = 0
+    seen_versions = set()
+    for path in files:
+        if not looks_like_iati(path):
+            continue
+        result = read_iati(path)
+        total += len(result.rows)
+        versions += 1
+        seen_versions.add((result.details["version"] or "?")[:1])
+        assert result.rows["project_id"].notna().all(), path
+        assert list(result.rows["row_number"]) == list(range(1, len(result.rows) + 1))
+    assert total > 8000
+    assert {"1", "2"} <= seen_versions
+
+
+@pytest.mark.realdata
+def test_real_markers_agree_with_flattened_activities(realdata):
+    """activities.csv flattens the same files: where both give a marker, they must agree."""
+    flat = pd.read_csv(realdata / "activities.csv", dtype=str).drop_duplicates("iati_identifier")
+    flat = flat.set_index("iati_identifier")["gender_marker_significance"]
+    checked = 0
+    for path in _iati_files(realdata)[::5]:
+        if not looks_like_iati(path):
+            continue
+        rows = read_iati(path).rows.dropna(subset=["gender_marker"])
+        both = rows[rows["project_id"].isin(flat.index)]
+        mine = both["gender_marker"].astype(str).tolist()
+        theirs = flat.loc[both["project_id"]].tolist()
+        assert mine == theirs, path
+        checked += len(both)
+    assert checked > 500
