@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import resource
 import tempfile
 import time
-import resource
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -57,9 +57,8 @@ def _timed(label: str, func, *args):
     result = func(*args)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"  {label:<34} {seconds:7.2f} s  {ROWS / seconds:>10,.0f} rows/s  (process peak RSS {peak:,.0f} MiB)"
-    )
+    rate = ROWS / seconds
+    print(f"  {label:<34} {seconds:7.2f} s  {rate:>10,.0f} rows/s  (peak RSS {peak:,.0f} MiB)")
     return result, seconds
 
 

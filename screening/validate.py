@@ -42,7 +42,7 @@ def _context() -> Any:
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     # GX announces its temporary docs folder at INFO on every start: noise for a desk officer.
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
