@@ -1,0 +1,190 @@
+"""Screen 1M synthetic projects and print projects per second (prints, never asserts).
+
+The projects are generated in memory from varied templates: WPS projects, gender projects
+outside conflict, boilerplate, PSEA clauses, beneficiary lists, Danish and French texts, short
+texts. A naive baseline (pandas ``str.contains`` with one regex per rubric term on a sample)
+is timed in the same run, so the ratio is measured on this machine, not remembered.
+
+    .venv/bin/python bench/bench_screen.py [N] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import re
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from screening.rubric import load_rubric  # noqa: E402
+from screening.screen import screen  # noqa: E402
+from screening.textmatch import fold_text  # noqa: E402
+
+TITLES = [
+    "Support to women's participation in the {c} peace process",
+    "Rural roads rehabilitation in {c}",
+    "GBV prevention and response for displaced women in {c}",
+    "Water, sanitation and hygiene for returnees",
+    "Programme d'appui à la participation politique des femmes au {c}",
+    "Støtte til kvinders deltagelse i fredsopbygning i {c}",
+    "Strengthening public financial management",
+    "Humanitarian food assistance",
+    "Gender equality and women's economic empowerment",
+    "Security sector reform programme",
+]
+SENTENCES = [
+    "The programme supports women mediators and women's organisations to take part in local peace "
+    "committees.",
+    "Gender will be mainstreamed as a cross-cutting issue.",
+    "All partners must sign the code of conduct on prevention of sexual exploitation and abuse.",
+    "The project will benefit vulnerable groups such as women and youth.",
+    "No gender analysis has been carried out for this intervention.",
+    "A gender analysis informed the design and 40% of participants will be women.",
+    "Survivors of sexual violence receive medical, legal and psychosocial support at one-stop "
+    "centres.",
+    "Le projet renforce la prise en charge des survivantes de violences basées sur le genre.",
+    "Projektet styrker indsatsen mod kønsbaseret vold i flygtningelejre.",
+    "The road will connect farmers to markets and reduce transport costs.",
+    "Capacity of the ministry of finance to plan and execute the budget will be strengthened.",
+    "Cash transfers are provided to female-headed households affected by the conflict.",
+    "Dignity kits and menstrual hygiene supplies are distributed in IDP camps.",
+    "The police academy trains officers in community policing.",
+    "Indicators will be disaggregated by sex and age.",
+]
+INDICATORS = [
+    "Number of women trained as mediators",
+    "% of beneficiaries who are female",
+    "Km of road rehabilitated",
+    "Number of GBV survivors receiving services, disaggregated by age",
+    "",
+]
+COUNTRIES = ["AFG", "MLI", "SOM", "UGA", "KEN", "VNM", "BOL", "SDN", "UKR", "COD", "GHA", "IDN"]
+
+
+def synthetic(n: int, seed: int = 1) -> pd.DataFrame:
+    """n projects from the templates above, vectorised (string concatenation on whole columns)."""
+    rng = np.random.default_rng(seed)
+    country = np.array(COUNTRIES, dtype=object)[rng.integers(0, len(COUNTRIES), n)]
+    title = pd.Series(
+        np.array(TITLES, dtype=object)[rng.integers(0, len(TITLES), n)], dtype="string"
+    )
+    title = title.str.replace("{c}", "the region", regex=False)
+    sent = np.array(SENTENCES, dtype=object)
+    k = rng.integers(1, 6, n)
+    desc = pd.Series(sent[rng.integers(0, len(sent), n)], dtype="string")
+    for j in range(1, 5):
+        nxt = pd.Series(sent[rng.integers(0, len(sent), n)], dtype="string")
+        desc = desc.where(k <= j, desc + " " + nxt)
+    ind = pd.Series(
+        np.array(INDICATORS, dtype=object)[rng.integers(0, len(INDICATORS), n)], dtype="string"
+    )
+    channel = np.array(["bilateral", "multilateral", "humanitarian"], dtype=object)[
+        rng.integers(0, 3, n)
+    ]
+    return pd.DataFrame(
+        {
+            "sheet": "bench",
+            "row_number": pd.array(np.arange(2, n + 2), dtype="Int64"),
+            "project_id": pd.Series(np.arange(n), dtype="string").radd("B-"),
+            "channel": pd.Series(channel, dtype="string"),
+            "title": title,
+            "description": desc,
+            "objectives": pd.Series(pd.NA, index=range(n), dtype="string"),
+            "indicators": ind,
+            "recipient_country": pd.Series(country, dtype="string"),
+            "sector_code": pd.array(
+                rng.choice([15220, 21020, 72010, 15170, 13020, 15180, 15130], n), dtype="Int64"
+            ),
+            "partner": pd.Series(pd.NA, index=range(n), dtype="string"),
+            "gender_marker": pd.array(rng.integers(0, 3, n), dtype="Int64"),
+            "gam_code": pd.array(rng.integers(0, 5, n), dtype="Int64"),
+        }
+    )
+
+
+def naive(sample: pd.DataFrame) -> float:
+    """Seconds for the obvious approach: one case-insensitive str.contains per rubric term."""
+    rb = load_rubric()
+    terms = rb.terms.matcher.patterns
+    text = (sample["title"].fillna("") + " " + sample["description"].fillna("")).str.lower()
+    t0 = time.perf_counter()
+    for pat in terms:
+        text.str.contains(re.escape(pat.strip()), regex=True)
+    return time.perf_counter() - t0
+
+
+_SHARED: pd.DataFrame | None = None  # inherited by forked workers (copy-on-write), not pickled
+
+
+def _work(bounds: tuple[int, int]) -> int:
+    assert _SHARED is not None
+    res, _ = screen(_SHARED.iloc[bounds[0] : bounds[1]])
+    return len(res)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", nargs="?", type=int, default=1_000_000)
+    ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--naive-sample", type=int, default=50_000)
+    args = ap.parse_args()
+    rb = load_rubric()
+    print(
+        f"rubric {rb.version}: {len(rb.criteria)} criteria, {len(rb.terms.matcher.patterns)} "
+        "patterns"
+    )
+    _ = fold_text("warm")
+
+    t0 = time.perf_counter()
+    projects = synthetic(args.n)
+    print(f"generated {args.n:,} synthetic projects in {time.perf_counter() - t0:.1f} s")
+
+    t0 = time.perf_counter()
+    res, ev = screen(projects)
+    single = time.perf_counter() - t0
+    print(
+        f"1 process : {args.n / single:,.0f} projects/s; {single:.1f} s for {args.n:,} "
+        f"({len(ev):,} evidence rows)"
+    )
+    t0 = time.perf_counter()
+    screen(projects, with_context=False)
+    nc = time.perf_counter() - t0
+    print(f"1 process, no context snippets: {args.n / nc:,.0f} projects/s; {nc:.1f} s")
+
+    if args.workers > 1:
+        global _SHARED
+        _SHARED = projects
+        step = -(-args.n // args.workers)
+        bounds = [(i, min(i + step, args.n)) for i in range(0, args.n, step)]
+        ctx = multiprocessing.get_context("fork")
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(args.workers, mp_context=ctx) as pool:
+            done = sum(pool.map(_work, bounds))
+        par = time.perf_counter() - t0
+        print(
+            f"{args.workers} processes (forked, one share each, results counted not gathered): "
+            f"{done / par:,.0f} projects/s; {par:.1f} s for {done:,}"
+        )
+    print(f"time for 1M at single-process rate: {1_000_000 / (args.n / single):.1f} s")
+
+    sample = projects.head(args.naive_sample)
+    nv = naive(sample)
+    rate_naive = len(sample) / nv
+    print(
+        f"naive baseline (pandas str.contains, {len(rb.terms.matcher.patterns)} patterns, "
+        f"{len(sample):,} rows, title+description only): {rate_naive:,.0f} projects/s"
+    )
+    print(f"speed-up over naive: {(args.n / single) / rate_naive:.0f}x")
+    print(res["marker_flag"].value_counts().to_dict())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,326 @@
+"""Loading, checking and versioning the screening rubric (``screening/rubrics/*.yaml``).
+
+The rubric is data: criteria, their sources, weights and evidence lists live in YAML, and this
+module only turns them into arrays the matcher can use. Its version is a content hash over the
+canonicalised YAML *and* the reference lists it names (the fragile-contexts list), because a new
+edition of that list changes results just as a new keyword does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from screening.config import PROJECT_DIR
+from screening.errors import ConfigurationError
+from screening.textmatch import Matcher
+
+RUBRICS_DIR = Path(__file__).resolve().parent / "rubrics"
+DEFAULT_RUBRIC = RUBRICS_DIR / "wps.yaml"
+
+PILLARS = ("participation", "protection", "prevention", "relief_recovery")
+TEXT_FIELDS = ("title", "description", "objectives", "indicators", "partner")
+FIELDS = (*TEXT_FIELDS, "sector_code", "recipient_country", "channel")
+KINDS = ("context", "pillar", "marker", "counter")
+SEVERITIES = ("context", "core", "supporting", "passing", "counter")
+LANGUAGES = ("en", "da", "fr", "es")
+REQUIRED = (
+    "id",
+    "label",
+    "kind",
+    "severity",
+    "framework",
+    "paragraph",
+    "source",
+    "weight",
+    "message",
+)
+DEFAULT_TEXT_FIELDS = ("title", "description", "objectives", "indicators")
+PARTNER_FIELDS = ("partner", "title", "description", "objectives")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One rubric criterion: where it comes from, what it feeds, and the evidence that counts."""
+
+    id: str
+    label: str
+    kind: str
+    severity: str
+    framework: str
+    paragraph: str
+    source: str
+    weight: float
+    message: str
+    pillars: tuple[str, ...] = ()
+    marker: str | None = None
+    fields: tuple[str, ...] = DEFAULT_TEXT_FIELDS
+    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    acronyms: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    purpose_codes: tuple[int, ...] = ()
+    fragile_contexts: bool = False
+    negatable: bool = True
+    suppresses: bool = False
+    suppressible: bool = True
+    makes_relevant: bool = False
+    principal_cue: bool = False
+
+    @property
+    def direction(self) -> str:
+        """Counter-evidence always counts against; other evidence counts for unless negated."""
+        return "against" if self.kind == "counter" else "for"
+
+    def render(self, **values: object) -> str:
+        return self.message.format_map(_Blank(values))
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class TermTable:
+    """Every (criterion, term) pair the automaton looks for, as parallel arrays."""
+
+    criterion: np.ndarray  # index into Rubric.criteria; -1 for negation cues
+    text: list[str]  # the term as written in the rubric (shown as evidence)
+    kind: np.ndarray  # 0 evidence, 1 negation cue
+    field_ok: np.ndarray  # bool [term, text field]: may this term count in that field?
+    matcher: Matcher
+    pattern_ptr: np.ndarray  # CSR: terms of pattern p are order[pattern_ptr[p]:pattern_ptr[p+1]]
+    pattern_terms: np.ndarray
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    texts: list[str]
+    term_ids: np.ndarray  # term index -> text id
+    code_ids: dict[int, int]  # purpose code -> text id
+    fragile_ids: pd.Series  # iso3 -> text id
+
+
+@dataclass(frozen=True)
+class Rubric:
+    name: str
+    version: str
+    path: Path
+    title: str
+    description: str
+    criteria: tuple[Criterion, ...]
+    scoring: dict[str, Any]
+    negation: dict[str, Any]
+    language_cues: dict[str, tuple[str, ...]]
+    benchmarks: tuple[dict[str, Any], ...]
+    fragile: pd.DataFrame  # iso3, name, edition, category
+    raw: dict[str, Any]
+
+    @cached_property
+    def by_id(self) -> dict[str, Criterion]:
+        return {c.id: c for c in self.criteria}
+
+    @cached_property
+    def terms(self) -> TermTable:
+        """The compiled automaton: built once per rubric, reused for every batch."""
+        crit, text, kind, fields_ok = [], [], [], []
+        for i, c in enumerate(self.criteria):
+            mask = [f in c.fields for f in TEXT_FIELDS]
+            words = [t for lang in c.terms.values() for t in lang] + list(c.acronyms)
+            for t in words:
+                crit.append(i), text.append(t), kind.append(0), fields_ok.append(mask)
+            pmask = [f in PARTNER_FIELDS for f in TEXT_FIELDS]
+            for t in c.partners:
+                crit.append(i), text.append(t), kind.append(0), fields_ok.append(pmask)
+        everywhere = [True] * len(TEXT_FIELDS)
+        for t in sorted({t for lang in self.negation.get("cues", {}).values() for t in lang}):
+            crit.append(-1), text.append(t), kind.append(1), fields_ok.append(everywhere)
+        matcher = Matcher(text)
+        order = np.argsort(matcher.term_pattern, kind="stable")
+        counts = np.bincount(matcher.term_pattern, minlength=len(matcher.patterns))
+        ptr = np.concatenate([[0], np.cumsum(counts)])
+        return TermTable(
+            criterion=np.asarray(crit, dtype=np.int64),
+            text=text,
+            kind=np.asarray(kind, dtype=np.int8),
+            field_ok=np.asarray(fields_ok, dtype=bool).reshape(-1, len(TEXT_FIELDS)),
+            matcher=matcher,
+            pattern_ptr=ptr,
+            pattern_terms=order,
+        )
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """Every text an evidence row can show, numbered: terms, purpose codes, fragile contexts.
+
+        Evidence carries these numbers through the hot path and becomes a categorical column at
+        the end, so a million evidence rows never build a million Python strings.
+        """
+        words: dict[str, int] = {}
+
+        def vid(text: str) -> int:
+            return words.setdefault(text, len(words))
+
+        term_ids = np.array([vid(t) for t in self.terms.text], dtype=np.int64)
+        codes = {code: vid(str(code)) for c in self.criteria for code in c.purpose_codes}
+        f = self.fragile
+        labels = (
+            f["iso3"]
+            + " ("
+            + f["category"].fillna("")
+            + ", OECD States of Fragility "
+            + f["edition"].fillna("")
+            + ")"
+        )
+        fragile = pd.Series(
+            [vid(str(x)) for x in labels], index=f["iso3"].to_numpy(), dtype="int64"
+        )
+        return Vocabulary(texts=list(words), term_ids=term_ids, code_ids=codes, fragile_ids=fragile)
+
+    def column(self, attr: str) -> np.ndarray:
+        """One attribute of every criterion as an array indexed like ``criteria``."""
+        return np.asarray([getattr(c, attr) for c in self.criteria])
+
+    @cached_property
+    def pillar_matrix(self) -> np.ndarray:
+        """float [criterion, pillar]: 1 where the criterion feeds the pillar."""
+        m = np.zeros((len(self.criteria), len(PILLARS)))
+        for i, c in enumerate(self.criteria):
+            for p in c.pillars:
+                m[i, PILLARS.index(p)] = 1.0
+        return m
+
+
+def canonical_bytes(data: dict[str, Any]) -> bytes:
+    """The YAML's meaning as bytes: key order, comments and layout do not change the version."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def compute_version(name: str, data: dict[str, Any], extra: list[bytes]) -> str:
+    h = hashlib.sha256(canonical_bytes(data))
+    for blob in extra:
+        h.update(hashlib.sha256(blob).digest())
+    return f"{name}-{h.hexdigest()[:12]}"
+
+
+def _tuple(value: Any) -> tuple:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list | tuple) else (value,)
+
+
+def check_criterion(spec: dict[str, Any]) -> list[str]:
+    """What is wrong with one criterion spec (empty when it is complete and consistent)."""
+    cid = spec.get("id", "<no id>")
+    problems = [f"{cid}: missing {k}" for k in REQUIRED if spec.get(k) in (None, "")]
+    if spec.get("kind") not in KINDS:
+        problems.append(f"{cid}: kind {spec.get('kind')!r} not in {KINDS}")
+    if spec.get("severity") not in SEVERITIES:
+        problems.append(f"{cid}: severity {spec.get('severity')!r} not in {SEVERITIES}")
+    for p in _tuple(spec.get("pillars")):
+        if p not in PILLARS:
+            problems.append(f"{cid}: pillar {p!r} not in {PILLARS}")
+    for f in _tuple(spec.get("fields")):
+        if f not in TEXT_FIELDS:
+            problems.append(f"{cid}: field {f!r} not in {TEXT_FIELDS}")
+    for lang in spec.get("terms", {}) or {}:
+        if lang not in LANGUAGES:
+            problems.append(f"{cid}: language {lang!r} not in {LANGUAGES}")
+    has_evidence = any(
+        spec.get(k) for k in ("terms", "acronyms", "partners", "purpose_codes", "fragile_contexts")
+    )
+    if not has_evidence:
+        problems.append(
+            f"{cid}: no evidence (terms, acronyms, partners, purpose_codes, fragile_contexts)"
+        )
+    if spec.get("kind") == "pillar" and not spec.get("pillars"):
+        problems.append(f"{cid}: a pillar criterion must name its pillars")
+    return problems
+
+
+def _criterion(spec: dict[str, Any]) -> Criterion:
+    terms = {
+        lang: tuple(str(t) for t in words) for lang, words in (spec.get("terms") or {}).items()
+    }
+    kwargs: dict[str, Any] = {k: spec[k] for k in REQUIRED}
+    kwargs["weight"] = float(spec["weight"])
+    return Criterion(
+        **kwargs,
+        pillars=_tuple(spec.get("pillars")),
+        marker=spec.get("marker"),
+        fields=_tuple(spec.get("fields")) or DEFAULT_TEXT_FIELDS,
+        terms=terms,
+        acronyms=tuple(str(a) for a in _tuple(spec.get("acronyms"))),
+        partners=tuple(str(a) for a in _tuple(spec.get("partners"))),
+        purpose_codes=tuple(int(c) for c in _tuple(spec.get("purpose_codes"))),
+        fragile_contexts=bool(spec.get("fragile_contexts", False)),
+        negatable=bool(spec.get("negatable", spec.get("kind") != "counter")),
+        suppresses=bool(spec.get("suppresses", False)),
+        suppressible=bool(spec.get("suppressible", spec.get("kind") != "counter")),
+        makes_relevant=bool(spec.get("makes_relevant", False)),
+        principal_cue=bool(spec.get("principal_cue", False)),
+    )
+
+
+def read_fragile(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype="string", comment="#")
+    missing = {"iso3", "name", "edition", "category"} - set(frame.columns)
+    if missing:
+        raise ConfigurationError(f"{path} lacks columns {sorted(missing)}")
+    return frame
+
+
+def load_rubric(path: str | Path | None = None) -> Rubric:
+    """The rubric at ``path`` (default ``screening/rubrics/wps.yaml``), checked and versioned.
+
+    Cached per path and file contents, so a batch job that calls ``screen`` a thousand times
+    compiles the automaton once, while an edited rubric is picked up on the next call.
+    """
+    p = Path(path) if path is not None else DEFAULT_RUBRIC
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read rubric {p}: {exc}") from exc
+    return _load(str(p.resolve()), text)
+
+
+@cache
+def _load(path: str, text: str) -> Rubric:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"rubric {path} is not valid YAML: {exc}") from exc
+    specs = data.get("criteria") or []
+    problems = [msg for spec in specs for msg in check_criterion(spec)]
+    ids = [s.get("id") for s in specs]
+    problems += [f"duplicate criterion id {i}" for i in {i for i in ids if ids.count(i) > 1}]
+    if problems:
+        raise ConfigurationError(f"rubric {path}: " + "; ".join(problems))
+    ref = data.get("reference", {}).get("fragile_contexts")
+    if not ref:
+        raise ConfigurationError(f"rubric {path} names no reference.fragile_contexts list")
+    fragile_path = PROJECT_DIR / ref
+    fragile_bytes = fragile_path.read_bytes()
+    name = str(data.get("name", Path(path).stem))
+    return Rubric(
+        name=name,
+        version=compute_version(name, data, [fragile_bytes]),
+        path=Path(path),
+        title=str(data.get("title", name)),
+        description=str(data.get("description", "")),
+        criteria=tuple(_criterion(s) for s in specs),
+        scoring=data.get("scoring", {}),
+        negation=data.get("negation", {}),
+        language_cues={k: tuple(v) for k, v in (data.get("language_cues") or {}).items()},
+        benchmarks=tuple(data.get("benchmarks") or ()),
+        fragile=read_fragile(fragile_path),
+        raw=data,
+    )

@@ -1,0 +1,229 @@
+"""Vectorised phrase matching: fold whole columns with Arrow, scan them with one Aho-Corasick pass.
+
+Why this shape: the screen runs on millions of rows, so nothing here loops over rows in Python.
+A text column is folded by Arrow kernels (lower case, accents stripped, every run of characters
+that is not a letter or digit turned into one space, sentence ends remembered), each text is
+padded with a space on both sides, and the folded texts are laid end to end in one ASCII buffer
+(Arrow already stores them that way). One ``automaton.iter`` call then walks the whole column.
+
+Word boundaries come free from the padding: the pattern for the word ``women`` is ``" women "``,
+so it never fires inside ``womenswear``; a stem written ``participat*`` becomes ``" participat"``
+and matches ``participation``, ``participating`` and ``participatory``. A match never spans two
+rows because folded text never holds two spaces in a row and every row is padded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+
+import ahocorasick
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Letters NFKD does not decompose; the same table is used for terms and for texts.
+_LETTERS = {"ø": "o", "æ": "ae", "ß": "ss", "œ": "oe", "đ": "d", "ł": "l", "ð": "d", "þ": "th"}
+_NOT_WORD = r"[^a-z0-9]+"
+SPACE = ord(" ")
+
+
+def fold_text(text: str) -> str:
+    """One term or text folded exactly as :func:`fold_array` folds a column (no padding).
+
+    Used for rubric terms, so a term written ``kønsbaseret vold`` or ``women's`` lines up with
+    the folded project text (``konsbaseret vold``, ``women s``).
+    """
+    # Lower, decompose, lower again: compatibility forms (a mathematical 𝘈) decompose to
+    # upper-case ASCII, which the column path lower-cases after decomposing too.
+    s = unicodedata.normalize("NFKD", text.lower()).lower()
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    for src, dst in _LETTERS.items():
+        s = s.replace(src, dst)
+    s = re.sub(_NOT_WORD, " ", s)
+    return s.strip()
+
+
+def _lookup() -> np.ndarray:
+    """Byte map for folded ASCII: letters and digits stay, sentence ends become 1, the rest 32."""
+    lut = np.full(256, SPACE, dtype=np.uint8)
+    for ch in "abcdefghijklmnopqrstuvwxyz0123456789":
+        lut[ord(ch)] = ord(ch)
+    for ch in ".!?;":
+        lut[ord(ch)] = 1
+    return lut
+
+
+_LUT = _lookup()
+
+
+def _ascii_lower(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Lower case, accents folded, any other non-ASCII character a space; nulls empty."""
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    arr = pc.fill_null(arr, "")
+    # Accents and special letters only where there are any: most texts are plain ASCII.
+    wide = pc.invert(pc.string_is_ascii(arr))
+    if pc.any(wide).as_py():
+        rows = pc.filter(arr, wide)
+        rows = pc.utf8_normalize(pc.utf8_lower(rows), form="NFKD")
+        rows = pc.replace_substring_regex(rows, pattern=r"\p{Mn}+", replacement="")
+        for src, dst in _LETTERS.items():
+            rows = pc.replace_substring(rows, pattern=src, replacement=dst)
+        rows = pc.replace_substring_regex(rows, pattern=r"[^\x00-\x7f]+", replacement=" ")
+        arr = pc.replace_with_mask(arr, wide, rows.cast(pa.large_string()))
+    return pc.ascii_lower(arr)
+
+
+def fold_array(values: pa.Array | pa.ChunkedArray) -> Corpus:
+    """Fold a string column into a :class:`Corpus`: ``" words only, one space apart "`` per row.
+
+    Arrow lower-cases and strips accents (only on rows that are not ASCII); the rest is byte
+    arithmetic in numpy over the whole column at once: a lookup table keeps letters and digits,
+    turns everything else into spaces and remembers where sentences end; runs of spaces collapse
+    to one; every row is padded with a space on both sides. Nulls become a single space.
+    """
+    arr = _ascii_lower(values)
+    n = len(arr)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    data = (
+        np.frombuffer(bufs[2], dtype=np.uint8)[lo:hi]
+        if bufs[2] is not None and hi > lo
+        else np.empty(0, np.uint8)
+    )
+    rel = offsets - lo
+    mapped = _LUT[data]
+    # Pad: a space before each row's start and after its end (two at each boundary).
+    buf = np.insert(mapped, np.concatenate([rel[:-1], rel[1:]]), SPACE) if n else mapped
+    starts = rel[:-1] + 2 * np.arange(n)  # padded row starts
+    mark = buf == 1
+    mark_pos = np.flatnonzero(mark)
+    if len(mark_pos):
+        nxt = buf[np.minimum(mark_pos + 1, len(buf) - 1)]
+        mark_pos = mark_pos[(nxt == SPACE) | (nxt == 1)]
+        buf[mark] = SPACE
+    space = buf == SPACE
+    drop = np.zeros(len(buf), dtype=bool)
+    drop[1:] = space[1:] & space[:-1]
+    drop[starts] = False  # a row's leading space stays even after the previous row's trailing one
+    dropped = np.flatnonzero(drop)
+    out = buf[~drop]
+
+    def moved(pos: np.ndarray) -> np.ndarray:
+        return pos - np.searchsorted(dropped, pos, side="left")
+
+    new_offsets = np.concatenate([moved(starts), [len(out)]]).astype(np.int64)
+    return Corpus(
+        text=out.tobytes().decode("ascii"),
+        offsets=new_offsets,
+        buf=out,
+        sentence_ends=moved(mark_pos),
+    )
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A folded column as one buffer: ``text[offsets[i]:offsets[i + 1]]`` is row ``i``."""
+
+    text: str
+    offsets: np.ndarray  # int64, len(rows) + 1
+    buf: np.ndarray  # the same text as uint8
+    sentence_ends: np.ndarray  # positions (in text) where a sentence ended
+
+    @cached_property
+    def spaces(self) -> np.ndarray:
+        return np.flatnonzero(self.buf == SPACE)
+
+    def as_arrow(self) -> pa.Array:
+        """The folded rows as an Arrow string array (for Arrow kernels: counts, equality)."""
+        return pa.LargeStringArray.from_buffers(
+            len(self.offsets) - 1, pa.py_buffer(self.offsets), pa.py_buffer(self.buf)
+        )
+
+    def rows_of(self, positions: np.ndarray) -> np.ndarray:
+        """Row index of each character position."""
+        return np.searchsorted(self.offsets, positions, side="right") - 1
+
+    def word_index(self, positions: np.ndarray) -> np.ndarray:
+        """How many word gaps precede each position: word distance is a difference of these."""
+        return np.searchsorted(self.spaces, positions, side="left")
+
+    def sentence_index(self, positions: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.sentence_ends, positions, side="left")
+
+    def word_counts(self) -> np.ndarray:
+        """Words per row: the spaces in a row, less the leading one."""
+        per_row = np.diff(np.searchsorted(self.spaces, self.offsets, side="left"))
+        return np.maximum(per_row - 1, 0).astype(np.int64)
+
+    def snippets(self, starts: np.ndarray, ends: np.ndarray, pad: int = 40) -> list[str]:
+        """The folded text around each match, clipped to its row (for evidence rows)."""
+        rows = self.rows_of(starts)
+        lo = np.maximum(starts - pad, self.offsets[rows])
+        hi = np.minimum(ends + pad, self.offsets[rows + 1])
+        t = self.text
+        return [t[a:b].strip() for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+
+
+def count_words_from(corpus: Corpus, words: list[str]) -> np.ndarray:
+    """How many times any of ``words`` (folded, whole words) occurs in each row, by one regex.
+
+    Used for language cues: function words are so frequent that matching them in the automaton
+    would double the matches to walk through; a counting regex in Arrow costs almost nothing.
+    """
+    if not words:
+        return np.zeros(len(corpus.offsets) - 1, dtype=np.int64)
+    alt = "|".join(sorted({re.escape(fold_text(w)) for w in words}))
+    counts = pc.count_substring_regex(corpus.as_arrow(), pattern=f" (?:{alt}) ")
+    return counts.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+class Matcher:
+    """An Aho-Corasick automaton over folded patterns; a trailing ``*`` makes a term a stem."""
+
+    def __init__(self, terms: list[str]) -> None:
+        self.patterns: list[str] = []
+        index: dict[str, int] = {}
+        self.term_pattern = np.empty(len(terms), dtype=np.int64)
+        for i, term in enumerate(terms):
+            pat = pattern_for(term)
+            if pat not in index:
+                index[pat] = len(self.patterns)
+                self.patterns.append(pat)
+            self.term_pattern[i] = index[pat]
+        self.lengths = np.array([len(p) for p in self.patterns], dtype=np.int64)
+        self.automaton = ahocorasick.Automaton()
+        for i, pat in enumerate(self.patterns):
+            self.automaton.add_word(pat, i)
+        if self.patterns:
+            self.automaton.make_automaton()
+
+    def scan(self, corpus: Corpus) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every match in the corpus: (pattern id, start, end) as arrays, in text order.
+
+        ``start`` points at the pattern's leading space, ``end`` one past its last character.
+        """
+        if not self.patterns or not corpus.text:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, empty
+        flat = itertools.chain.from_iterable(self.automaton.iter(corpus.text))
+        found = np.fromiter(flat, dtype=np.int64).reshape(-1, 2)
+        last, pid = found[:, 0], found[:, 1]
+        end = last + 1
+        start = end - self.lengths[pid]
+        return pid, start, end
+
+
+def pattern_for(term: str) -> str:
+    """The padded automaton pattern of one rubric term (``"kvinde*"`` -> ``" kvinde"``)."""
+    stem = term.rstrip().endswith("*")
+    folded = fold_text(term.rstrip().rstrip("*"))
+    if not folded:
+        raise ValueError(f"term {term!r} folds to nothing")
+    return f" {folded}" if stem else f" {folded} "

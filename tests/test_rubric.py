@@ -1,0 +1,171 @@
+"""The rubric as data: every criterion complete and sourced, the version a content hash, the
+reference lists present, the generated doc current, and the matcher's folding consistent."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from screening.errors import ConfigurationError
+from screening.rubric import (
+    DEFAULT_RUBRIC,
+    PILLARS,
+    REQUIRED,
+    check_criterion,
+    compute_version,
+    load_rubric,
+)
+from screening.screen import load_rates
+from screening.textmatch import fold_array, fold_text, pattern_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    return yaml.safe_load(DEFAULT_RUBRIC.read_text(encoding="utf-8"))
+
+
+def test_every_criterion_is_complete_and_sourced(raw: dict) -> None:
+    problems = [p for spec in raw["criteria"] for p in check_criterion(spec)]
+    assert problems == []
+    for spec in raw["criteria"]:
+        for key in ("id", "label", "framework", "paragraph", "source", "message"):
+            assert str(spec.get(key, "")).strip(), f"{spec.get('id')} lacks {key}"
+
+
+@pytest.mark.parametrize("key", [k for k in REQUIRED if k != "weight"])
+def test_a_criterion_missing_a_field_is_refused(raw: dict, key: str, tmp_path: Path) -> None:
+    broken = copy.deepcopy(raw)
+    del broken["criteria"][2][key]
+    assert any(key in p for p in check_criterion(broken["criteria"][2]))
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    with pytest.raises(ConfigurationError):
+        load_rubric(path)
+
+
+def test_version_is_a_content_hash(raw: dict) -> None:
+    rb = load_rubric()
+    assert rb.version.startswith("wps-") and len(rb.version) == len("wps-") + 12
+    reordered = dict(reversed(list(raw.items())))
+    assert compute_version("wps", reordered, [b"x"]) == compute_version("wps", raw, [b"x"])
+    changed = copy.deepcopy(raw)
+    changed["criteria"][2]["weight"] = 9
+    assert compute_version("wps", changed, [b"x"]) != compute_version("wps", raw, [b"x"])
+    assert compute_version("wps", raw, [b"y"]) != compute_version("wps", raw, [b"x"])
+
+
+def test_comments_do_not_change_the_version(tmp_path: Path) -> None:
+    text = DEFAULT_RUBRIC.read_text(encoding="utf-8")
+    path = tmp_path / "wps.yaml"
+    path.write_text("# a new comment\n" + text, encoding="utf-8")
+    assert load_rubric(path).version == load_rubric().version
+
+
+def test_rubric_covers_the_frameworks() -> None:
+    rb = load_rubric()
+    for pillar in PILLARS:
+        assert any(pillar in c.pillars and c.severity == "core" for c in rb.criteria), pillar
+    acronyms = {a.upper() for c in rb.criteria for a in c.acronyms}
+    assert {"GBV", "SGBV", "CRSV", "FGM", "SRHR", "DDR", "SSR", "WPS", "PSEA"} <= acronyms
+    codes = {x for c in rb.criteria for x in c.purpose_codes}
+    assert {15170, 15180, 15220, 15230, 15240, 15250, 15261, 13020} <= codes
+    partners = {p for c in rb.criteria for p in c.partners}
+    assert {"UN Women", "WPHF", "UNFPA"} <= partners
+    frameworks = {c.framework for c in rb.criteria}
+    assert {"UNSCR 1325", "Denmark action plan 2005", "OECD DAC gender marker"} <= frameworks
+    assert any("IASC" in c.paragraph for c in rb.criteria)
+    roles = {c.marker for c in rb.criteria}
+    assert {
+        "gender_analysis",
+        "gender_objective",
+        "gender_indicator",
+        "sex_disaggregated",
+        "boilerplate",
+        "safeguarding",
+        "beneficiary_list",
+        "not_targeted",
+    } <= roles
+    for cid in (
+        "protection.sgbv",
+        "participation.decision_making",
+        "marker.gender_objective",
+        "counter.boilerplate",
+    ):
+        assert {"en", "da", "fr"} <= set(rb.by_id[cid].terms), cid
+
+
+def test_every_term_compiles_to_a_pattern() -> None:
+    rb = load_rubric()
+    for c in rb.criteria:
+        for term in (
+            [t for ts in c.terms.values() for t in ts] + list(c.acronyms) + list(c.partners)
+        ):
+            assert pattern_for(term).strip(), (c.id, term)
+    assert pattern_for("participat*") == " participat"
+    assert pattern_for("Kønsbaseret vold") == " konsbaseret vold "
+    assert pattern_for("women's") == " women s "
+
+
+def test_fragile_contexts_reference() -> None:
+    f = pd.read_csv(ROOT / "data" / "reference" / "fragile_contexts.csv", dtype=str)
+    assert list(f.columns) == ["iso3", "name", "edition", "category", "source"]
+    assert f["iso3"].str.fullmatch(r"[A-Z]{3}").all() and f["iso3"].is_unique
+    assert f["edition"].str.fullmatch(r"\d{4}").all()
+    assert {
+        "AFG",
+        "SDN",
+        "SSD",
+        "SOM",
+        "COD",
+        "MLI",
+        "YEM",
+        "SYR",
+        "CAF",
+        "TCD",
+        "ETH",
+        "HTI",
+        "IRQ",
+        "UGA",
+    } <= set(f["iso3"])
+
+
+def test_exchange_rates_reference() -> None:
+    r = load_rates()
+    need = {"DKK", "EUR", "USD", "GBP", "SEK", "NOK", "CHF", "JPY", "CAD", "AUD"}
+    for year in range(2015, 2026):
+        have = set(r.loc[r["year"] == year, "currency"])
+        assert need <= have, year
+    assert (r["per_usd"] > 0).all()
+    assert (r.loc[r["currency"] == "USD", "per_usd"] == 1).all()
+    assert not r.duplicated(["year", "currency"]).any()
+    assert "source" in r.columns and r["source"].notna().all()
+
+
+def test_generated_doc_is_current() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import rubric_doc
+
+    current = (ROOT / "docs" / "rubric.md").read_text(encoding="utf-8")
+    assert current == rubric_doc.render(load_rubric()), (
+        "docs/rubric.md is stale: run scripts/rubric_doc.py"
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=8))
+def test_column_folding_matches_term_folding(texts: list[str]) -> None:
+    corpus = fold_array(pa.array(texts, type=pa.string()))
+    for i, t in enumerate(texts):
+        row = corpus.text[corpus.offsets[i] : corpus.offsets[i + 1]]
+        expected = fold_text(t)
+        assert row == (f" {expected} " if expected else " "), (t, row)
