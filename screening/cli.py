@@ -89,6 +89,12 @@ def _print_upload(summary: dict, db: Path) -> None:
         + (f"; {summary['warnings']} warnings" if summary.get("warnings") else "")
         + "."
     )
+    if screened := summary.get("screening"):
+        flags = ", ".join(f"{n} {flag}" for flag, n in sorted(screened["flags"].items()))
+        typer.echo(
+            f"  Screened {screened['screened']} projects (rubric {screened['rubric_version']}): "
+            f"{flags or 'none'}. See: screening explain PROJECT_ID"
+        )
     if summary["rows_rejected"]:
         rejected = warehouse.query(
             db,
@@ -188,6 +194,57 @@ def status(
     except ScreeningError as error:
         _fail(str(error))
     typer.echo(frame.to_string(index=False) if len(frame) else "No uploads yet.")
+
+
+@app.command()
+def rescreen(db: DbOption = None) -> None:
+    """Screen every current project again with the current rubric (after a rubric change).
+
+    Runs the Prefect flow `rescreen_warehouse`; results of earlier rubric versions stay in
+    screening_results beside the new ones.
+
+    Example: screening rescreen
+    """
+    db_path = db or config.default_db_path()
+    if not db_path.exists():
+        _fail(f"There is no warehouse at {db_path} yet; ingest a portfolio first.")
+    from flows.rescreen import rescreen_warehouse
+
+    try:
+        summary = rescreen_warehouse(str(db_path))
+    except ScreeningError as error:
+        _fail(str(error))
+    flags = ", ".join(f"{n} {flag}" for flag, n in sorted(summary["flags"].items()))
+    typer.echo(
+        f"Screened {summary['screened']} projects with rubric {summary['rubric_version']}: "
+        f"{flags or 'nothing to screen'}."
+    )
+
+
+@app.command()
+def explain(
+    project_id: Annotated[str, typer.Argument(help="The project's ID, as in the portfolio.")],
+    channel: Annotated[
+        Channel | None, typer.Option(help="The channel, when the ID is used in more than one.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Show how a project was screened: pillars, marker, and the evidence for and against.
+
+    Example: screening explain 2017-46638
+    """
+    from screening.explain import explain_project
+
+    try:
+        typer.echo(
+            explain_project(
+                config.readable_db(db or config.default_db_path()),
+                project_id,
+                channel.value if channel else None,
+            )
+        )
+    except ScreeningError as error:
+        _fail(str(error))
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -7,9 +7,17 @@ types in PROJECT_DTYPES. A value that cannot be converted becomes NA and yields 
 
 What this stage does *not* do: required fields, duplicate IDs, negative budgets and date order
 are the Great Expectations suites' job (validate.py), so each rule is checked in one place.
+
+Published data (`source` "crs" or "iati", from `screening.read.read_upload`) is what a donor
+reported in its time, so two workbook rules bend for it: a country that has left the DAC list
+of ODA recipients since is a warning (`country.former_oda_recipient`), not an error, and a
+budget without a currency stays without one instead of taking the workbook default (DKK).
 """
 
 from __future__ import annotations
+
+import re
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -46,10 +54,15 @@ PROJECT_DTYPES: dict[str, str] = {
     "cluster": "string",
     "status": "string",
     "description_words": "Int64",
+    "source": "string",
+    "is_aggregate": "boolean",
     "extra": "string",
     "raw": "string",
 }
 PROJECT_COLUMNS: list[str] = list(PROJECT_DTYPES)
+_CRS_CODE = re.compile(r"R?(\d{1,4})")
+WORKBOOK = "workbook"
+"""`source` of a desk officer's workbook or CSV; anything else (crs, iati) is published data."""
 
 TEXT_FIELDS = (
     "project_id",
@@ -75,6 +88,8 @@ def normalise(rows: pd.DataFrame, channel: str | None = None) -> tuple[pd.DataFr
     out["sheet"] = _column(rows, "sheet")
     out["row_number"] = rows["row_number"].astype("Int64") if "row_number" in rows else pd.NA
     found = _Findings(out)
+    source = _column(rows, "source").fillna(WORKBOOK)
+    published = source != WORKBOOK
 
     # Channel first: findings messages name it. Column, else sheet name, else uploader.
     from_column, bad_channel = parse.parse_channel(text["channel"])
@@ -87,9 +102,9 @@ def normalise(rows: pd.DataFrame, channel: str | None = None) -> tuple[pd.DataFr
     for name in TEXT_FIELDS:
         out[name] = parse.clean_text(text[name])
 
-    _country(out, text["recipient_country"], found)
+    _country(out, text["recipient_country"], found, source)
     _sector(out, text["sector_code"], found)
-    _money(out, text["budget"], text["currency"], found)
+    _money(out, text["budget"], text["currency"], found, published)
 
     for name in ("start_date", "end_date"):
         out[name], failed = parse.parse_date(text[name])
@@ -104,6 +119,10 @@ def normalise(rows: pd.DataFrame, channel: str | None = None) -> tuple[pd.DataFr
     found.add("status.unknown", "status", failed, text["status"])
 
     out["description_words"] = out["description"].str.count(r"\S+").astype("Int64")
+    out["source"] = source
+    out["is_aggregate"] = (
+        rows["is_aggregate"].astype("boolean").fillna(False) if "is_aggregate" in rows else False
+    )
     out["extra"] = _column(rows, "extra")
     out["raw"] = _column(rows, "raw")
     return out[PROJECT_COLUMNS].astype(PROJECT_DTYPES), found.frame()
@@ -125,21 +144,58 @@ def _column(rows: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(pd.NA, index=rows.index, dtype="string")
 
 
-def _country(out: pd.DataFrame, text: pd.Series, found: _Findings) -> None:
-    """recipient_country -> alpha-3 or R-code, and its English name; ODA recipients only."""
+def _country(out: pd.DataFrame, text: pd.Series, found: _Findings, source: pd.Series) -> None:
+    """recipient_country -> alpha-3 or R-code, and its English name; ODA recipients only.
+
+    Published data may give the recipient as its DAC CRS recipient code: IATI publishers
+    write `798` (Asia, regional) in `recipient-country` or `57` (Kosovo, which has no ISO
+    code) in `recipient-region`, which the reader passes on as `R57`. Such a code (bare or
+    after R) is read through the CRS recipient list when nothing else matched.
+
+    A country off the current DAC list is an error in a workbook. In published data it is a
+    former recipient (a warning; the code is kept) when the donor reported it to the DAC (a
+    CRS line: the DAC only takes recipients on the list of its year) or when it is on the CRS
+    recipient list of past editions (an IATI activity); a country never on the list (an IATI
+    publisher's activity at home) stays an error.
+    """
     cleaned = parse.clean_text(text)
     keys = pd.Series(cleaned.unique(), dtype="string").dropna()
     codes = dict(zip(keys, keys.map(lambda k: country_lookup().get(header_key(k))), strict=True))
     code = cleaned.map(codes, na_action="ignore").astype("string")
+    by_crs = cleaned.where(code.isna() & (source != WORKBOOK)).map(
+        _crs_recipient, na_action="ignore"
+    )
+    code = code.fillna(by_crs.astype("string"))
     unknown = cleaned.notna() & code.isna()
     allowed = oda_recipients() | regions()
-    not_oda = code.notna() & ~code.isin(list(allowed))
+    off_list = code.notna() & ~code.isin(list(allowed))
+    former = off_list & (
+        (source == "crs") | ((source != WORKBOOK) & code.isin(list(_past_recipients())))
+    )
+    not_oda = off_list & ~former
     code = code.mask(not_oda)
     out["recipient_country"] = code
     names = {c: country_name(c) for c in code.dropna().unique()}
     out["recipient_name"] = code.map(names, na_action="ignore").astype("string")
     found.add("country.unknown", "recipient_country", unknown, text)
     found.add("country.not_oda_recipient", "recipient_country", not_oda, text)
+    found.add("country.former_oda_recipient", "recipient_country", former, text)
+
+
+def _crs_recipient(text: str) -> str | None:
+    """The alpha-3 or R-code of a DAC CRS recipient code (`798`, `R57`), else None."""
+    from screening.sources import recipient_codes
+
+    match = _CRS_CODE.fullmatch(text.strip().upper())
+    return recipient_codes().get(match[1].lstrip("0") or "0") if match else None
+
+
+@cache
+def _past_recipients() -> frozenset[str]:
+    """Alpha-3 codes in the CRS recipient list, which keeps recipients of past editions."""
+    from screening.sources import recipient_codes
+
+    return frozenset(recipient_codes().values())
 
 
 def _sector(out: pd.DataFrame, text: pd.Series, found: _Findings) -> None:
@@ -163,17 +219,25 @@ def _sector(out: pd.DataFrame, text: pd.Series, found: _Findings) -> None:
     found.add("purpose_code.withdrawn", "sector_code", withdrawn, text)
 
 
-def _money(out: pd.DataFrame, budget: pd.Series, currency: pd.Series, found: _Findings) -> None:
+def _money(
+    out: pd.DataFrame,
+    budget: pd.Series,
+    currency: pd.Series,
+    found: _Findings,
+    published: pd.Series,
+) -> None:
     """budget -> Float64; currency from its column, else from the amount text, else DKK.
 
-    An explicit currency column wins over a currency written inside the amount.
+    An explicit currency column wins over a currency written inside the amount. The DKK
+    default is a workbook convention: published data states its currency or has none.
     """
     out["budget"], failed, in_amount = parse.parse_amount(budget)
     found.add("number.invalid", "budget", failed, budget)
     column, bad = parse.parse_currency(currency)
     found.add("currency.unknown", "currency", bad, currency)
     default = fields()["currency"].default
-    chosen = column.fillna(in_amount).fillna(default or pd.NA)
+    chosen = column.fillna(in_amount)
+    chosen = chosen.mask(chosen.isna() & ~published, default or pd.NA)
     out["currency"] = chosen.mask(bad)
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,10 +27,12 @@ import pandas as pd
 from defusedxml import ElementTree
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from screening import rules
+from screening import config, rules
 from screening.errors import UploadRefused
-from screening.sniff import sniff
+from screening.sniff import human_size, sniff
 
+SOURCES = ("workbook", "crs", "iati")
+GZIP_MAGIC = b"\x1f\x8b"
 HEADER_SEARCH_ROWS = 20
 MIN_HEADER_FIELDS = 3
 HEADER_ANCHORS = frozenset({"project_id", "title"})
@@ -55,6 +59,93 @@ class ReadResult:
     rows: pd.DataFrame
     findings: pd.DataFrame
     sheets: list[dict] = field(default_factory=list)
+    # Set by `read_upload`: what the file was (SOURCES), a CRS extract's yearly lines (one
+    # row per original line, with the project row it went into) and how many of them were
+    # merged into another line's project; `details` is the source reader's (version, ...).
+    source: str = "workbook"
+    lines: pd.DataFrame | None = None
+    rows_merged: int = 0
+    details: dict = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        """Every line under the header, merged, blank and total lines included."""
+        return len(self.rows) + self.rows_merged
+
+
+def read_upload(path: Path, file_name: str | None = None) -> ReadResult:
+    """The read stage's entry point: an IATI activity file, a CRS extract, or a workbook/CSV.
+
+    `rows` always has `source` (SOURCES) and `is_aggregate` (boolean; CRS lines reporting
+    small activities in bulk) right before `extra`. The order of the checks matters:
+    - the upload limit (SCREENING_MAX_UPLOAD_BYTES) is checked first, for every kind;
+    - XML (plain or gzipped) goes to the IATI reader before `sniff`, which would call it
+      "not a workbook"; that reader refuses non-IATI or unsafe XML with the reason and caps
+      gzip expansion (SCREENING_MAX_UNZIPPED_BYTES);
+    - anything else passes `sniff` (zip bombs, encrypted or disguised files) before a CRS
+      sniff opens it, then goes to the CRS reader when its header is a CRS one, else to
+      `read_portfolio`.
+    """
+    from screening.sources import iati, read_source
+
+    name = file_name or path.name
+    _check_size(path, name)
+    if not iati.looks_like_iati(path):
+        if _is_xml(path):
+            iati.read_iati(path, file_name=name)  # refuses it, naming the root element
+        sniff(path, name)
+    published = read_source(path, file_name=name)
+    if published is None:
+        result = read_portfolio(path, file_name=name)
+        result.rows = _with_source(result.rows, "workbook")
+        return result
+    return ReadResult(
+        rows=_with_source(published.rows, published.source),
+        findings=published.findings,
+        sheets=published.sheets,
+        source=published.source,
+        lines=published.lines,
+        rows_merged=published.rows_merged,
+        details=dict(published.details),
+    )
+
+
+def _check_size(path: Path, name: str) -> None:
+    """`sniff`'s size checks, for files (XML) that do not go through `sniff`."""
+    size = path.stat().st_size
+    limit = config.MAX_UPLOAD_BYTES
+    if size > limit:
+        detail = f"{human_size(size)} (the limit is {human_size(limit)})"
+        raise _refuse("upload.too_large", name, detail)
+    if size == 0:
+        raise _refuse("upload.not_a_workbook", name)
+
+
+def _is_xml(path: Path) -> bool:
+    """True when the (possibly gzipped) file starts with an XML declaration."""
+    with path.open("rb") as f:
+        gzipped = f.read(2) == GZIP_MAGIC
+    try:
+        with (gzip.open if gzipped else open)(path, "rb") as f:
+            head = f.read(1024)
+    except (OSError, EOFError, zlib.error):
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<?xml")
+
+
+def _with_source(rows: pd.DataFrame, source: str) -> pd.DataFrame:
+    """`rows` with `source` and `is_aggregate` (False when the reader gave none) before `extra`."""
+    rows = rows.copy()
+    aggregate = (
+        rows["is_aggregate"].astype("boolean").fillna(False)
+        if "is_aggregate" in rows
+        else pd.Series(False, index=rows.index, dtype="boolean")
+    )
+    rows = rows.drop(columns=["source", "is_aggregate"], errors="ignore")
+    at = rows.columns.get_loc("extra") if "extra" in rows else len(rows.columns)
+    rows.insert(at, "source", pd.Series(source, index=rows.index, dtype="string"))
+    rows.insert(at + 1, "is_aggregate", aggregate)
+    return rows
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Validate normalised projects with the Great Expectations suites in `expectations/`.
 
-The suites are GX's own JSON (one common suite, one per channel), so they can be read and
-edited with GX tooling; each expectation names the rule it enforces in `meta.rule`, and the
-rule catalogue (`screening/rules/findings.yaml`) gives the message a desk officer reads.
+The suites are GX's own JSON (one common suite, one per channel for a desk officer's workbook,
+one for published data), so they can be read and edited with GX tooling; each expectation
+names the rule it enforces in `meta.rule`, and the rule catalogue
+(`screening/rules/findings.yaml`) gives the message a desk officer reads.
 Every unexpected value becomes a finding row, never only the first few.
 
 Great Expectations takes seconds to import, so it is imported here, on first use, and not
@@ -21,7 +22,9 @@ from screening import config
 from screening.errors import ConfigurationError
 from screening.rules import CHANNELS, findings_frame, make_findings, rule
 
-SUITES = ("common", *CHANNELS)
+PUBLISHED = "published"
+SUITES = ("common", *CHANNELS, PUBLISHED)
+WORKBOOK = "workbook"
 _POSITION = "_position"
 
 
@@ -101,19 +104,38 @@ def _display(values: pd.Series) -> pd.Series:
     return values.astype("string")
 
 
+def _column(frame: pd.DataFrame, name: str, dtype: str, default: object) -> pd.Series:
+    """`frame[name]` as `dtype` with gaps filled by `default`; all `default` when absent."""
+    if name not in frame:
+        return pd.Series(default, index=frame.index, dtype=dtype)
+    return frame[name].astype(dtype).fillna(default)
+
+
 def validate(projects: pd.DataFrame, prior_findings: pd.DataFrame | None = None) -> pd.DataFrame:
     """Findings for every row and rule the suites catch.
+
+    The common suite checks every row. A workbook row (`source` "workbook", or no `source`
+    column) then gets its channel's suite; a published row (CRS, IATI) gets the published
+    suite, which asks for what donors publish (no GAM code; a blank DAC marker means "not
+    screened"). `is_aggregate` rows (CRS bulk lines) need no description; a frame without
+    the column has none.
 
     `prior_findings` are the errors normalise already reported: a value that failed to convert
     is empty now, and saying it is also "missing" would only repeat the first message.
     """
     frame = projects.reset_index(drop=True)
+    frame["source"] = _column(frame, "source", "string", WORKBOOK)
+    frame["is_aggregate"] = _column(frame, "is_aggregate", "boolean", False)
     frame[_POSITION] = range(len(frame))
+    workbook = frame["source"] == WORKBOOK
     found = [_findings_of(r, frame) for r in _run_suite("common", frame)]
-    for channel in CHANNELS:
-        subset = frame[frame["channel"] == channel]
+    for name, mask in [
+        *((channel, workbook & (frame["channel"] == channel)) for channel in CHANNELS),
+        (PUBLISHED, ~workbook),
+    ]:
+        subset = frame[mask.fillna(False).astype(bool)]
         if not subset.empty:
-            found += [_findings_of(r, subset) for r in _run_suite(channel, subset)]
+            found += [_findings_of(r, subset) for r in _run_suite(name, subset)]
     findings = pd.concat([findings_frame(), *found], ignore_index=True)
     if prior_findings is not None and not prior_findings.empty:
         key = ["sheet", "row_number", "column_name"]

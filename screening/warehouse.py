@@ -28,14 +28,14 @@ from screening.rules import FINDING_COLUMNS
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "sql" / "schema.sql"
 # Raise with every change to schema.sql, adding to _apply_schema what migrates older warehouses.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # The normalised frame's columns (screening.normalise.PROJECT_COLUMNS; a test keeps them equal).
 PROJECT_COLUMNS = [
     "sheet", "row_number", "channel", "project_id", "title", "description", "objectives",
     "indicators", "recipient_country", "recipient_name", "sector_code", "partner", "budget",
     "currency", "start_date", "end_date", "gender_marker", "gam_code", "cluster", "status",
-    "description_words", "extra", "raw",
+    "description_words", "source", "is_aggregate", "extra", "raw",
 ]  # fmt: skip
 UPLOAD_FIELDS = ("file_name", "sha256", "size_bytes", "archive_path", "uploaded_by")
 ROW_KEY = ["sheet", "row_number"]
@@ -52,9 +52,30 @@ HAS_SCHEMA_SQL = """
 SELECT count(*) > 0 FROM duckdb_tables()
 WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'schema_version'
 """
-PROJECT_COMMENTS_SQL = """
-SELECT column_name, comment FROM duckdb_columns()
-WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'projects'
+VIEW_COLUMN_SOURCES = {
+    "projects_current": "projects",
+    "projects_usd": "projects",
+    "screening_current": "screening_results",
+}
+# The table's column comments, for the columns the view has.
+TABLE_COMMENTS_SQL = """
+SELECT t.column_name, t.comment FROM duckdb_columns() t
+JOIN duckdb_columns() v ON v.column_name = t.column_name
+WHERE t.database_name = current_database() AND t.schema_name = 'main' AND t.table_name = $table
+  AND v.database_name = current_database() AND v.schema_name = 'main' AND v.table_name = $view
+"""
+UPSERT_RUBRIC_SQL = """
+INSERT INTO rubrics VALUES ($rubric_version, $name, $criteria, $now, $now, $rubric_yaml)
+ON CONFLICT (rubric_version) DO UPDATE SET last_screened_at = excluded.last_screened_at
+"""
+DELETE_SCREENED_SQL = """
+DELETE FROM {table} WHERE rubric_version = $version
+AND ($upload_id IS NULL OR upload_id = $upload_id)
+"""
+DELETE_SUPERSEDED_SQL = """
+DELETE FROM {table} t WHERE NOT EXISTS (
+    SELECT 1 FROM projects_current p
+    WHERE p.upload_id = t.upload_id AND p.sheet = t.sheet AND p.row_number = t.row_number)
 """
 # `incoming` is the frame registered for the insert; BY NAME matches its columns to the table's.
 INSERT_FRAME_SQL = "INSERT INTO {table} BY NAME SELECT $upload_id AS upload_id, * FROM incoming"
@@ -120,6 +141,7 @@ def load_upload(
     findings: pd.DataFrame,
     *,
     rows_merged: int = 0,
+    crs_lines: pd.DataFrame | None = None,
 ) -> dict:
     """Load one upload in one transaction; return its `uploads` row with a `duplicate` flag.
 
@@ -128,12 +150,15 @@ def load_upload(
     every finding. A project row with an error finding is rejected, a row with a skip_rule is
     skipped, the rest load. `rows_merged` counts read lines folded into another project row
     (CRS yearly lines); it must be said, so that a row lost on the way is never taken for one.
+    `crs_lines`, for a CRS extract, are its yearly lines as read (table `crs_lines`).
 
     If a loaded upload has the same sha256, nothing is written and that upload is returned with
     `duplicate: True`. Raises ValueError when the frames break the counting invariant (a bug
     upstream), WarehouseError when the warehouse refuses the write (it is then unchanged).
     """
     split = _split(rows, projects, findings, rows_merged)
+    if crs_lines is not None:
+        split.frames["crs_lines"] = crs_lines
     record = {
         **_upload_fields(upload),
         "status": "loaded",
@@ -220,6 +245,65 @@ def publish_snapshot(db_path: Path, snapshot_path: Path) -> Path:
         for path in leftovers:
             path.unlink(missing_ok=True)
     return snapshot_path
+
+
+def current_projects(db_path: Path, upload_id: int | None = None) -> pd.DataFrame:
+    """The current projects (`projects_current`), all of them or those of one upload."""
+    with connect(db_path, read_only=True) as con:
+        return con.execute(
+            "SELECT * FROM projects_current WHERE $upload_id IS NULL OR upload_id = $upload_id "
+            "ORDER BY upload_id, sheet, row_number",
+            {"upload_id": upload_id},
+        ).df()
+
+
+def store_screening(
+    db_path: Path,
+    results: pd.DataFrame,
+    evidence: pd.DataFrame,
+    rubric: Mapping[str, object],
+    rates: pd.DataFrame,
+    upload_id: int | None = None,
+) -> dict:
+    """Store screening results and evidence in one transaction; return counts by flag.
+
+    `rubric` has rubric_version, name, criteria, rubric_yaml. With `upload_id`, the results of
+    that upload's rows under this rubric are replaced; without, all results under this rubric
+    are (a rescreen). Results of project rows that a newer upload superseded are removed, so
+    `screening_results` holds current projects only. `rates` refresh `exchange_rates`.
+    """
+    version = rubric["rubric_version"]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    scope = {"version": version, "upload_id": upload_id}
+    with _write(db_path, "The screening results were not stored") as con:
+        con.execute(UPSERT_RUBRIC_SQL, {**rubric, "now": now})
+        con.execute("DELETE FROM exchange_rates")
+        _insert_frame(con, "exchange_rates", rates)
+        for table in ("screening_results", "screening_evidence"):
+            con.execute(DELETE_SCREENED_SQL.format(table=table), scope)
+        _insert_frame(con, "screening_results", results.assign(screened_at=now))
+        _insert_frame(con, "screening_evidence", evidence.assign(rubric_version=version))
+        for table in ("screening_results", "screening_evidence"):
+            con.execute(DELETE_SUPERSEDED_SQL.format(table=table))
+        flags = con.execute(
+            "SELECT marker_flag, count(*) FROM screening_results WHERE rubric_version = $version "
+            "AND ($upload_id IS NULL OR upload_id = $upload_id) GROUP BY 1",
+            scope,
+        ).fetchall()
+    return {
+        "rubric_version": version,
+        "screened": len(results),
+        "evidence": len(evidence),
+        "flags": dict(flags),
+    }
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    con.register("incoming", frame)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+    finally:
+        con.unregister("incoming")
 
 
 # --- internals -------------------------------------------------------------------------------
@@ -333,12 +417,15 @@ def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
         return
     with _transaction(con):
         con.execute(_schema_sql())
-        # projects_current has the columns of projects: copy their comments, not repeat them.
-        for column, comment in con.execute(PROJECT_COMMENTS_SQL).fetchall():
-            con.execute(
-                f"COMMENT ON COLUMN projects_current.{_sql_identifier(column)} "
-                f"IS {_sql_string(comment)}"
-            )
+        # Views that pass a table's columns through take those columns' comments from the
+        # table, rather than repeating them in schema.sql.
+        for view, table in VIEW_COLUMN_SOURCES.items():
+            for column, comment in con.execute(
+                TABLE_COMMENTS_SQL, {"view": view, "table": table}
+            ).fetchall():
+                con.execute(
+                    f"COMMENT ON COLUMN {view}.{_sql_identifier(column)} IS {_sql_string(comment)}"
+                )
         con.execute(
             "INSERT INTO schema_version VALUES ($version, $applied_at)",
             {"version": SCHEMA_VERSION, "applied_at": datetime.now(UTC).replace(tzinfo=None)},

@@ -6,6 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Speed is measured in bench/, never in tests: a busy CI machine must not fail a property test.
+settings.register_profile("project", deadline=None)
+settings.load_profile("project")
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 if not REALDATA.is_dir():  # CI lays shared/ beside the clone

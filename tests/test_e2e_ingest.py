@@ -283,3 +283,60 @@ def test_screening_ingest_runs_as_a_command_on_the_ephemeral_api(data_dir, tmp_p
     assert "2 loaded, 2 rejected, 2 skipped" in result.stdout
     assert (data_dir / "warehouse.duckdb").exists()
     assert (data_dir / "prefect").is_dir()  # Prefect's home stays inside data/
+
+
+def test_loaded_projects_are_screened_with_evidence(ingest, tmp_path):
+    summary = ingest(_messy_workbook(tmp_path / "sudan.xlsx"))
+    assert summary["screening"]["screened"] == 2
+    results = dict(
+        (row[0], row[1:])
+        for row in _table(
+            ingest.db,
+            "SELECT project_id, participation, protection, wps_relevant, marker_claimed, "
+            "marker_flag, rubric_version FROM screening_current",
+        )
+    )
+    assert set(results) == {"2025-01", "2025-02"}
+    participation, protection, relevant, claimed, _, version = results["2025-01"]
+    assert (participation, protection >= 1, relevant, claimed) == (2, True, True, 2)
+    assert version.startswith("wps-")
+    assert results["2025-02"][2] is False  # the road project is not WPS work
+    assert results["2025-02"][4] == "consistent"  # claimed 0, and nothing says otherwise
+    criteria = _table(
+        ingest.db,
+        "SELECT DISTINCT criterion FROM screening_evidence WHERE project_id = '2025-01'",
+    )
+    assert any(c[0].startswith("participation.") for c in criteria)
+    assert any(c[0].startswith("protection.") for c in criteria)
+
+
+def test_a_superseded_row_loses_its_screening_result(ingest, tmp_path):
+    ingest(_messy_workbook(tmp_path / "v1.xlsx"))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Bilateral"
+    ws.append(HEADER)
+    ws.append(
+        ["2025-02", "Roads, phase II", "A road. " * 40, "UGA", "21020", 10, "2024", "2026", "0", ""]
+    )
+    wb.save(tmp_path / "v2.xlsx")
+    ingest(tmp_path / "v2.xlsx")
+    rows = _table(ingest.db, "SELECT project_id, upload_id FROM screening_results ORDER BY 1")
+    assert rows == [("2025-01", 1), ("2025-02", 2)]
+
+
+def test_cli_rescreen_and_explain(prefect_harness, data_dir, tmp_path):
+    from screening.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(_messy_workbook(tmp_path / "s.xlsx"))]).exit_code == 0
+    result = runner.invoke(app, ["rescreen"])
+    assert result.exit_code == 0, result.output
+    assert "Screened 2 projects with rubric wps-" in result.output
+    explained = runner.invoke(app, ["explain", "2025-01"])
+    assert explained.exit_code == 0, explained.output
+    assert "participation        2" in explained.output
+    assert "Evidence for:" in explained.output and "UNSCR 1325" in explained.output
+    missing = runner.invoke(app, ["explain", "NOPE-1"])
+    assert missing.exit_code == 1
+    assert "No screened project has ID 'NOPE-1'" in missing.output

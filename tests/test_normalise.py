@@ -308,6 +308,7 @@ def test_every_rule_used_is_in_the_catalogue() -> None:
         "channel.unknown",
         "country.unknown",
         "country.not_oda_recipient",
+        "country.former_oda_recipient",
         "purpose_code.unknown",
         "purpose_code.withdrawn",
         "number.invalid",
@@ -326,3 +327,88 @@ def test_many_rows() -> None:
     projects, findings = normalise(frame)
     assert len(projects) == 20000
     assert (findings["rule"] == "number.invalid").sum() == 6667
+
+
+# --- published data (CRS extracts, IATI files) ------------------------------------------------
+
+
+def published(source: str, *records: dict, aggregate: list[bool] | None = None) -> pd.DataFrame:
+    """Rows as `read_upload` gives them for a published source: `source` and `is_aggregate`."""
+    frame = rows(*records, sheet_channel=None)
+    frame.insert(frame.columns.get_loc("extra"), "source", source)
+    frame["source"] = frame["source"].astype("string")
+    flags = aggregate or [False] * len(frame)
+    frame.insert(frame.columns.get_loc("extra"), "is_aggregate", pd.array(flags, dtype="boolean"))
+    frame["channel"] = pd.Series("bilateral", index=frame.index, dtype="string")
+    return frame
+
+
+def test_source_and_aggregate_pass_through_before_extra() -> None:
+    projects, findings = normalise(
+        published("crs", {}, {"project_id": "P2"}, aggregate=[False, True])
+    )
+    assert compact(findings) == []
+    assert PROJECT_COLUMNS[-4:] == ["source", "is_aggregate", "extra", "raw"]
+    assert projects.dtypes.astype(str).to_dict() == PROJECT_DTYPES
+    assert list(projects["source"]) == ["crs", "crs"]
+    assert list(projects["is_aggregate"]) == [False, True]
+
+
+def test_workbook_rows_default_to_workbook_source() -> None:
+    projects, _ = normalise(rows({}))
+    assert projects.iloc[0]["source"] == "workbook"
+    assert projects["is_aggregate"].tolist() == [False]
+
+
+def test_channel_column_of_a_source_is_kept() -> None:
+    frame = published("iati", {}, {"project_id": "P2"})
+    frame["channel"] = pd.array(["humanitarian", "multilateral"], dtype="string")
+    projects, findings = normalise(frame, channel="bilateral")
+    assert compact(findings) == []
+    assert list(projects["channel"]) == ["humanitarian", "multilateral"]
+
+
+@pytest.mark.parametrize("source", ["crs", "iati"])
+@pytest.mark.parametrize("text", ["Chile", "CHL", "Croatia", "URY"])
+def test_former_oda_recipient_in_published_data_is_a_warning(source: str, text: str) -> None:
+    projects, findings = normalise(published(source, {"recipient_country": text}))
+    assert compact(findings) == [(5, "recipient_country", "country.former_oda_recipient")]
+    assert set(findings["severity"]) == {"warning"}
+    assert projects.iloc[0]["recipient_country"] in {"CHL", "HRV", "URY"}
+    assert pd.notna(projects.iloc[0]["recipient_name"])
+
+
+def test_former_oda_recipient_in_a_workbook_stays_an_error() -> None:
+    projects, findings = normalise(rows({"recipient_country": "Chile"}))
+    assert compact(findings) == [(5, "recipient_country", "country.not_oda_recipient")]
+    assert pd.isna(projects.iloc[0]["recipient_country"])
+
+
+def test_never_a_recipient_is_an_error_in_iati_but_not_in_crs() -> None:
+    """The DAC takes CRS lines only for recipients on the list of their year; an IATI
+    publisher may report an activity at home, which is no ODA."""
+    iati, found = normalise(published("iati", {"recipient_country": "GBR"}))
+    assert compact(found) == [(5, "recipient_country", "country.not_oda_recipient")]
+    assert pd.isna(iati.iloc[0]["recipient_country"])
+    crs, found = normalise(published("crs", {"recipient_country": "Cyprus"}))
+    assert compact(found) == [(5, "recipient_country", "country.former_oda_recipient")]
+    assert crs.iloc[0]["recipient_country"] == "CYP"
+
+
+@pytest.mark.parametrize(("text", "code"), [("798", "R798"), ("998", "R998"), ("R57", "XKX")])
+def test_crs_recipient_codes_in_published_data(text: str, code: str) -> None:
+    projects, findings = normalise(published("iati", {"recipient_country": text}))
+    assert compact(findings) == []
+    assert projects.iloc[0]["recipient_country"] == code
+
+
+def test_crs_recipient_codes_are_not_read_in_workbooks() -> None:
+    _, findings = normalise(rows({"recipient_country": "798"}))
+    assert compact(findings) == [(5, "recipient_country", "country.unknown")]
+
+
+def test_published_budget_without_currency_gets_no_default() -> None:
+    projects, _ = normalise(published("iati", {}, {"currency": "EUR"}))
+    assert pd.isna(projects.iloc[0]["currency"]) and projects.iloc[1]["currency"] == "EUR"
+    workbook, _ = normalise(rows({}))
+    assert workbook.iloc[0]["currency"] == "DKK"

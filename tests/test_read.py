@@ -7,6 +7,7 @@ Workbooks are written with openpyxl into tmp_path; tests compare compact rows su
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import time
 from pathlib import Path
@@ -14,8 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from screening import config
 from screening.errors import UploadRefused
-from screening.read import read_portfolio
+from screening.read import read_portfolio, read_upload
+from screening.sources import crs
 from tests.workbooks import set_cell_xml, write_xlsx
 
 HEADER = ["Project ID", "Title", "Description", "Country", "DAC code", "Budget"]
@@ -188,8 +191,15 @@ def test_first_data_line_never_joins_the_header(tmp_path: Path) -> None:
 
 def test_header_with_line_breaks_and_accents(tmp_path: Path) -> None:
     rows = [
-        ["Projekt nr.", "Titel", "Beskrivelse", "Modtagerland", "DAC-kode", "Bevilling\n(DKK)",
-         "Ligestillingsmarkør"],
+        [
+            "Projekt nr.",
+            "Titel",
+            "Beskrivelse",
+            "Modtagerland",
+            "DAC-kode",
+            "Bevilling\n(DKK)",
+            "Ligestillingsmarkør",
+        ],
         ["DK-1", "Vand", "Brønde", "Kenya", 14030, 5000, 1],
     ]
     result = read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Bilateralt": rows}))
@@ -222,21 +232,80 @@ def test_cells_become_text_as_excel_shows_them(tmp_path: Path) -> None:
     header = [*HEADER, "Start", "End", "Status", "Cluster", "Partner"]
     rows = [
         header,
-        ["1234567", "Water\xa0 ", "  Wells and\xa0pumps", "Uganda ", "15170", "1.234.567,50",
-         dt.date(2024, 3, 1), dt.datetime(2025, 6, 30, 14, 30), True, "=HYPERLINK(\"x\")", "+cmd"],
-        [1234567.0, "@SUM(A1)", "d", "UGA", 15170, 1234567.5,
-         45352, "01-03-2024", False, 0.1 + 0.2, 1e-05],
+        [
+            "1234567",
+            "Water\xa0 ",
+            "  Wells and\xa0pumps",
+            "Uganda ",
+            "15170",
+            "1.234.567,50",
+            dt.date(2024, 3, 1),
+            dt.datetime(2025, 6, 30, 14, 30),
+            True,
+            '=HYPERLINK("x")',
+            "+cmd",
+        ],
+        [
+            1234567.0,
+            "@SUM(A1)",
+            "d",
+            "UGA",
+            15170,
+            1234567.5,
+            45352,
+            "01-03-2024",
+            False,
+            0.1 + 0.2,
+            1e-05,
+        ],
     ]
     path = write_xlsx(tmp_path / "p.xlsx", {"Bilateral": rows}, text_cells={"Bilateral": ["J2"]})
     result = read_portfolio(path)
-    columns = ["project_id", "title", "description", "recipient_country", "sector_code", "budget",
-               "start_date", "end_date", "status", "cluster", "partner"]
+    columns = [
+        "project_id",
+        "title",
+        "description",
+        "recipient_country",
+        "sector_code",
+        "budget",
+        "start_date",
+        "end_date",
+        "status",
+        "cluster",
+        "partner",
+    ]
 
     assert compact(result.rows, *columns) == [
-        ("Bilateral", 2, "1234567", "Water", "Wells and\xa0pumps", "Uganda", "15170",
-         "1.234.567,50", "2024-03-01", "2025-06-30 14:30:00", "TRUE", '=HYPERLINK("x")', "+cmd"),
-        ("Bilateral", 3, "1234567", "@SUM(A1)", "d", "UGA", "15170",
-         "1234567.5", "45352", "01-03-2024", "FALSE", "0.3", "0.00001"),
+        (
+            "Bilateral",
+            2,
+            "1234567",
+            "Water",
+            "Wells and\xa0pumps",
+            "Uganda",
+            "15170",
+            "1.234.567,50",
+            "2024-03-01",
+            "2025-06-30 14:30:00",
+            "TRUE",
+            '=HYPERLINK("x")',
+            "+cmd",
+        ),
+        (
+            "Bilateral",
+            3,
+            "1234567",
+            "@SUM(A1)",
+            "d",
+            "UGA",
+            "15170",
+            "1234567.5",
+            "45352",
+            "01-03-2024",
+            "FALSE",
+            "0.3",
+            "0.00001",
+        ),
     ]
     assert result.rows["row_number"].dtype == "Int64"
     assert all(result.rows[c].dtype == "string" for c in columns)
@@ -246,12 +315,16 @@ def test_formula_cached_values_and_error_cells(tmp_path: Path) -> None:
     """openpyxl cannot write cached values, so the sheet XML is patched the way Excel saves it."""
     rows = [[*HEADER, "Start"], [*project("P-1"), "x"], [*project("P-2"), "x"]]
     path = write_xlsx(tmp_path / "p.xlsx", {"Bilateral": rows})
-    set_cell_xml(path, 1, {
-        "F2": '<c r="F2"><f>SUM(100,23)</f><v>123</v></c>',
-        "G2": '<c r="G2" t="str"><f>TEXT(45352,"yyyy-mm-dd")</f><v>2024-03-01</v></c>',
-        "F3": '<c r="F3" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
-        "G3": '<c r="G3" s="0" t="e"><f>VLOOKUP(1,Z1:Z2,2)</f><v>#N/A</v></c>',
-    })
+    set_cell_xml(
+        path,
+        1,
+        {
+            "F2": '<c r="F2"><f>SUM(100,23)</f><v>123</v></c>',
+            "G2": '<c r="G2" t="str"><f>TEXT(45352,"yyyy-mm-dd")</f><v>2024-03-01</v></c>',
+            "F3": '<c r="F3" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+            "G3": '<c r="G3" s="0" t="e"><f>VLOOKUP(1,Z1:Z2,2)</f><v>#N/A</v></c>',
+        },
+    )
     result = read_portfolio(path)
     assert compact(result.rows, "budget", "start_date") == [
         ("Bilateral", 2, "123", "2024-03-01"),
@@ -378,3 +451,96 @@ def test_real_crs_extract_reads_or_refuses_cleanly(realdata: Path) -> None:
     )
     assert len(result.rows) > 0
     assert result.rows["row_number"].min() >= 2
+
+
+# --- read_upload: the one entry point for workbooks, CRS extracts and IATI files ---------------
+
+SOURCES = Path(__file__).parent / "fixtures" / "sources"
+
+
+def test_read_upload_marks_a_workbook_as_such(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "p.xlsx", {"Bilateral": [HEADER, project("P-1"), [], project("P-2")]}
+    )
+    result = read_upload(path)
+    assert result.source == "workbook" and result.lines is None and result.rows_merged == 0
+    assert compact(result.rows, "project_id", "source", "is_aggregate") == [
+        ("Bilateral", 2, "P-1", "workbook", False),
+        ("Bilateral", 3, None, "workbook", False),
+        ("Bilateral", 4, "P-2", "workbook", False),
+    ]
+    assert list(result.rows.columns[-4:]) == ["source", "is_aggregate", "extra", "raw"]
+    assert str(result.rows["is_aggregate"].dtype) == "boolean"
+    # the workbook reader's own result is unchanged
+    assert "source" not in read_portfolio(path).rows.columns
+
+
+def test_read_upload_reads_a_crs_extract_with_its_lines() -> None:
+    result = read_upload(SOURCES / "crs_bulk.txt", file_name="crs.txt")
+    assert result.source == "crs" and result.rows_merged == 1
+    assert result.rows_read == len(result.lines) == 5
+    assert set(result.rows["source"]) == {"crs"}
+    assert result.rows["is_aggregate"].sum() == 1
+    assert list(result.rows.columns[-4:]) == ["source", "is_aggregate", "extra", "raw"]
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_read_upload_reads_iati_plain_or_gzipped(tmp_path: Path, packed: bool) -> None:
+    data = (SOURCES / "iati_v203.xml").read_bytes()
+    path = tmp_path / "activities.bin"
+    path.write_bytes(gzip.compress(data) if packed else data)  # sniff alone refuses gzip
+    result = read_upload(path, file_name="activities.xml")
+    assert result.source == "iati" and result.lines is None and result.rows_merged == 0
+    assert len(result.rows) == 4 and not result.rows["is_aggregate"].any()
+
+
+def test_read_upload_applies_the_size_limit_to_every_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(config, "MAX_UPLOAD_BYTES", 200)
+    workbook = write_xlsx(tmp_path / "p.xlsx", {"Bilateral": [HEADER, project("P-1")]})
+    for path in (SOURCES / "iati_v203.xml", SOURCES / "crs_bulk.txt", workbook):
+        with pytest.raises(UploadRefused) as refused:
+            read_upload(path)
+        assert refused.value.rule == "upload.too_large", path.name
+
+
+def test_read_upload_checks_zip_expansion_before_the_crs_sniff_opens_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_xlsx(tmp_path / "p.xlsx", {"Bilateral": [HEADER, project("P-1")]})
+    monkeypatch.setattr(config, "MAX_UNZIPPED_BYTES", 1000)
+
+    def opened(*_: object) -> bool:
+        raise AssertionError("the CRS sniff opened a workbook sniff had not checked")
+
+    monkeypatch.setattr(crs, "sniff_crs", opened)
+    with pytest.raises(UploadRefused) as refused:
+        read_upload(path)
+    assert refused.value.rule == "upload.unzipped_too_large"
+
+
+def test_read_upload_names_other_xml_instead_of_calling_it_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "org.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n<iati-organisations version="2.03"><iati-organisation/>'
+        "</iati-organisations>",
+        encoding="utf-8",
+    )
+    with pytest.raises(UploadRefused) as refused:
+        read_upload(path)
+    assert refused.value.rule == "upload.not_iati"
+    assert "<iati-organisations>" in str(refused.value)
+
+
+def test_read_upload_still_refuses_what_is_no_portfolio(tmp_path: Path) -> None:
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    with pytest.raises(UploadRefused) as refused:
+        read_upload(path)
+    assert refused.value.rule == "upload.not_a_workbook"
+    empty = tmp_path / "empty.xml"
+    empty.write_bytes(b"")
+    with pytest.raises(UploadRefused) as refused:
+        read_upload(empty)
+    assert refused.value.rule == "upload.not_a_workbook"

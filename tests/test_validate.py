@@ -130,3 +130,52 @@ def test_severity_comes_from_the_catalogue(severity_rule: tuple[str, str]) -> No
     severity, rule = severity_rule
     findings = validate(_projects({"budget": -1.0, "description_words": 3}))
     assert set(findings.loc[findings["rule"] == rule, "severity"]) == {severity}
+
+
+# --- published data: its own suite, aggregates without text -------------------------------------
+
+
+def _published(*rows: dict, source: str = "crs") -> pd.DataFrame:
+    frame = _projects(*rows)
+    frame["source"] = pd.Series(source, index=frame.index, dtype="string")
+    flags = [bool(r.get("is_aggregate", False)) for r in rows]
+    frame["is_aggregate"] = pd.array(flags, dtype="boolean")
+    return frame
+
+
+def test_published_rows_need_no_marker_gam_or_partner() -> None:
+    projects = _published(
+        {"gender_marker": None},
+        {"channel": "humanitarian", "gender_marker": None, "gam_code": None, "partner": None},
+        {"channel": "multilateral", "gender_marker": None, "partner": None},
+    )
+    assert _compact(validate(projects)) == []
+
+
+@pytest.mark.parametrize(
+    "column", ["project_id", "title", "description", "recipient_country", "sector_code", "budget"]
+)
+def test_published_rows_need_the_project_basics(column: str) -> None:
+    findings = validate(_published({column: None}, source="iati"))
+    assert _compact(findings) == [(5, column, "required.missing")]
+
+
+def test_an_aggregate_needs_no_description_and_is_not_called_short() -> None:
+    projects = _published(
+        {"is_aggregate": True, "description": None, "description_words": None},
+        {"is_aggregate": True, "description": "Aggregate activities", "description_words": 2},
+        {"description_words": 2},
+    )
+    assert _compact(validate(projects)) == [(7, "description_words", "description.short")]
+
+
+def test_workbook_rows_beside_published_ones_keep_the_channel_suites() -> None:
+    projects = _published({"gender_marker": None}, {"gender_marker": None})
+    projects.loc[1, "source"] = "workbook"
+    assert _compact(validate(projects)) == [(6, "gender_marker", "required.missing")]
+
+
+def test_validate_leaves_the_callers_frame_alone() -> None:
+    projects = _projects({})
+    validate(projects)
+    assert "source" not in projects and "is_aggregate" not in projects

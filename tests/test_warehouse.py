@@ -16,7 +16,18 @@ from screening import warehouse
 from screening.errors import WarehouseError
 from screening.rules import findings_frame, rule
 
-TABLES = ("schema_version", "uploads", "projects", "rejected_rows", "skipped_rows", "findings")
+# The tables one upload writes to; the others hold screening results and published data.
+UPLOAD_TABLES = (
+    "schema_version", "uploads", "projects", "rejected_rows", "skipped_rows", "findings",
+)  # fmt: skip
+TABLES = (
+    *UPLOAD_TABLES,
+    "crs_lines", "rubrics", "screening_results", "screening_evidence", "exchange_rates",
+)  # fmt: skip
+VIEWS = (
+    "projects_current", "projects_usd", "screening_current", "summary_pillars",
+    "summary_markers", "summary_gender_shares",
+)  # fmt: skip
 BILATERAL_HEADER = ["Project ID", "Title", "Description", "Country", "DAC code", "Budget", "Marker"]
 
 
@@ -36,6 +47,8 @@ def project(sheet: str, row_number: int, channel: str, project_id: str, **values
         "project_id": project_id,
         "raw": raw_json([project_id, values.get("title", ""), "", "", "", "", ""]),
         "extra": "{}",
+        "source": "workbook",
+        "is_aggregate": False,
         **values,
     }
 
@@ -50,6 +63,7 @@ def projects_frame(records: list[dict]) -> pd.DataFrame:
         gender_marker="Int64",
         gam_code="Int64",
         description_words="Int64",
+        is_aggregate="boolean",
         budget="Float64",
         start_date="datetime64[s]",
         end_date="datetime64[s]",
@@ -140,7 +154,7 @@ def portfolio() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 def table_counts(db: Path) -> dict[str, int]:
-    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in TABLES)
+    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in UPLOAD_TABLES)
     return dict(warehouse.query(db, sql).itertuples(index=False, name=None))
 
 
@@ -188,7 +202,7 @@ def test_schema_is_created_once_and_documented(db: Path) -> None:
         "SELECT table_name, comment FROM duckdb_tables() "
         "UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE NOT internal",
     )
-    assert set(objects["table_name"]) == {*TABLES, "projects_current"}
+    assert set(objects["table_name"]) == {*TABLES, *VIEWS}
     assert objects["comment"].notna().all()
     undocumented = warehouse.query(
         db,
@@ -429,7 +443,7 @@ def test_refusal_is_recorded_with_nothing_else(db: Path) -> None:
         message,
     )
     assert refused["rows_read"] == 0 and refused["channel"] is None
-    assert table_counts(db) | {"uploads": 0, "schema_version": 0} == dict.fromkeys(TABLES, 0)
+    assert table_counts(db) | {"uploads": 0, "schema_version": 0} == dict.fromkeys(UPLOAD_TABLES, 0)
     assert warehouse.find_loaded_upload(db, "d" * 64) is None
 
 

@@ -84,9 +84,14 @@ CREATE TABLE IF NOT EXISTS projects (
     cluster           VARCHAR,
     status            VARCHAR,
     description_words INTEGER,
+    source            VARCHAR NOT NULL DEFAULT 'workbook',
+    is_aggregate      BOOLEAN NOT NULL DEFAULT false,
     extra             JSON,
     raw               JSON
 );
+-- Schema 2 added source and is_aggregate (published data); older warehouses gain them here.
+ALTER TABLE projects ADD COLUMN IF NOT EXISTS source VARCHAR DEFAULT 'workbook';
+ALTER TABLE projects ADD COLUMN IF NOT EXISTS is_aggregate BOOLEAN DEFAULT false;
 COMMENT ON TABLE projects IS 'One row per loaded project row of every upload: the full history. projects_current keeps the latest upload of each project.';
 COMMENT ON COLUMN projects.upload_id IS 'The upload the row came from (uploads.upload_id).';
 COMMENT ON COLUMN projects.sheet IS 'Sheet the row was read from (for a CSV, the file name without extension).';
@@ -110,6 +115,8 @@ COMMENT ON COLUMN projects.gam_code IS 'IASC Gender with Age Marker code, 0 to 4
 COMMENT ON COLUMN projects.cluster IS 'Humanitarian cluster or sector (Protection, Health, ...).';
 COMMENT ON COLUMN projects.status IS 'pipeline, ongoing or completed; NULL when not given or not recognised.';
 COMMENT ON COLUMN projects.description_words IS 'Number of words in description.';
+COMMENT ON COLUMN projects.source IS 'Where the row came from: workbook (a desk officer''s spreadsheet), crs (an OECD CRS extract) or iati (an IATI activity file).';
+COMMENT ON COLUMN projects.is_aggregate IS 'True for a CRS line that reports many small activities in bulk: it carries money but no project text, so it is kept for budget totals and never screened.';
 COMMENT ON COLUMN projects.extra IS 'JSON object of the columns no canonical field matched: {original header: text}.';
 COMMENT ON COLUMN projects.raw IS 'JSON object of every cell of the row as read: {original header: text}.';
 
@@ -181,3 +188,265 @@ COMMENT ON COLUMN findings.value IS 'The value concerned, as read.';
 COMMENT ON COLUMN findings.rule IS 'Rule id in screening/rules/findings.yaml (title and description there).';
 COMMENT ON COLUMN findings.severity IS 'error (row rejected), warning (row loaded), skip (not a project), info (about a sheet or the file).';
 COMMENT ON COLUMN findings.message IS 'The finding in words, for the desk officer.';
+
+
+CREATE TABLE IF NOT EXISTS crs_lines (
+    upload_id        INTEGER NOT NULL REFERENCES uploads (upload_id),
+    sheet            VARCHAR NOT NULL,
+    row_number       INTEGER NOT NULL,
+    crs_key          VARCHAR,
+    year             INTEGER,
+    usd_commitment   DOUBLE,
+    usd_disbursement DOUBLE,
+    project_row      INTEGER,
+    merged_into      INTEGER,
+    is_aggregate     BOOLEAN,
+    skip_rule        VARCHAR,
+    raw              JSON
+);
+COMMENT ON TABLE crs_lines IS 'One row per line of an OECD CRS extract (one line per activity and report year), kept as read; the lines of one activity are merged into one project in projects.';
+COMMENT ON COLUMN crs_lines.upload_id IS 'The upload (uploads.upload_id).';
+COMMENT ON COLUMN crs_lines.sheet IS 'Sheet the line was read from.';
+COMMENT ON COLUMN crs_lines.row_number IS 'Row number in the sheet, as Excel shows it.';
+COMMENT ON COLUMN crs_lines.crs_key IS 'The activity key the lines were merged on (ActivityId, else donor, agency, project number and recipient).';
+COMMENT ON COLUMN crs_lines.year IS 'Report year of the line.';
+COMMENT ON COLUMN crs_lines.usd_commitment IS 'Commitment reported that year (USD, as in the extract).';
+COMMENT ON COLUMN crs_lines.usd_disbursement IS 'Disbursement reported that year (USD, as in the extract).';
+COMMENT ON COLUMN crs_lines.project_row IS 'Row number of the project row this line belongs to (projects.row_number in the same upload and sheet).';
+COMMENT ON COLUMN crs_lines.merged_into IS 'For a line folded into another line''s project, that project''s row number; NULL on the line that became the project row.';
+COMMENT ON COLUMN crs_lines.is_aggregate IS 'True for an aggregate line (many small activities reported in bulk).';
+COMMENT ON COLUMN crs_lines.skip_rule IS 'Why the line was skipped, if it was.';
+COMMENT ON COLUMN crs_lines.raw IS 'JSON object of every cell of the line as read.';
+
+
+CREATE TABLE IF NOT EXISTS rubrics (
+    rubric_version    VARCHAR PRIMARY KEY,
+    name              VARCHAR,
+    criteria          INTEGER,
+    first_screened_at TIMESTAMP,
+    last_screened_at  TIMESTAMP,
+    rubric_yaml       VARCHAR
+);
+COMMENT ON TABLE rubrics IS 'One row per rubric version that screened projects here; the rubric text is kept so a result can be explained with the rubric it was reached by.';
+COMMENT ON COLUMN rubrics.rubric_version IS 'Content hash of the rubric and its reference lists (e.g. wps-f6bd73215be7).';
+COMMENT ON COLUMN rubrics.name IS 'Rubric name.';
+COMMENT ON COLUMN rubrics.criteria IS 'Number of criteria in the rubric.';
+COMMENT ON COLUMN rubrics.first_screened_at IS 'When this version first screened projects here (UTC).';
+COMMENT ON COLUMN rubrics.last_screened_at IS 'When this version last screened projects here (UTC); the latest is the current rubric.';
+COMMENT ON COLUMN rubrics.rubric_yaml IS 'The rubric as YAML, as it was used.';
+
+
+CREATE TABLE IF NOT EXISTS screening_results (
+    upload_id       INTEGER NOT NULL,
+    sheet           VARCHAR NOT NULL,
+    row_number      INTEGER NOT NULL,
+    project_id      VARCHAR NOT NULL,
+    channel         VARCHAR,
+    rubric_version  VARCHAR NOT NULL,
+    participation   TINYINT,
+    protection      TINYINT,
+    prevention      TINYINT,
+    relief_recovery TINYINT,
+    wps_relevant    BOOLEAN,
+    wps_setting     BOOLEAN,
+    marker_scheme   VARCHAR,
+    marker_claimed  TINYINT,
+    marker_assessed TINYINT,
+    marker_flag     VARCHAR,
+    gender_score    DOUBLE,
+    confidence      VARCHAR,
+    word_count      INTEGER,
+    summary         VARCHAR,
+    screened_at     TIMESTAMP NOT NULL
+);
+COMMENT ON TABLE screening_results IS 'One row per current project and rubric version: what the project does for Women, Peace and Security and gender equality, as the evidence in screening_evidence supports. Results of superseded project rows are removed when a newer upload replaces them.';
+COMMENT ON COLUMN screening_results.upload_id IS 'The upload of the project row screened (with sheet and row_number, the key into projects).';
+COMMENT ON COLUMN screening_results.sheet IS 'Sheet of the project row screened.';
+COMMENT ON COLUMN screening_results.row_number IS 'Row number of the project row screened.';
+COMMENT ON COLUMN screening_results.project_id IS 'Project identifier.';
+COMMENT ON COLUMN screening_results.channel IS 'bilateral, multilateral or humanitarian.';
+COMMENT ON COLUMN screening_results.rubric_version IS 'The rubric version the result was reached with (rubrics.rubric_version).';
+COMMENT ON COLUMN screening_results.participation IS 'UNSCR 1325 participation pillar: 0 absent, 1 passing mention, 2 explicit aim or component.';
+COMMENT ON COLUMN screening_results.protection IS 'UNSCR 1325 protection pillar: 0 absent, 1 passing mention, 2 explicit aim or component.';
+COMMENT ON COLUMN screening_results.prevention IS 'UNSCR 1325 prevention pillar: 0 absent, 1 passing mention, 2 explicit aim or component.';
+COMMENT ON COLUMN screening_results.relief_recovery IS 'UNSCR 1325 relief and recovery pillar: 0 absent, 1 passing mention, 2 explicit aim or component.';
+COMMENT ON COLUMN screening_results.wps_relevant IS 'True when the evidence shows the project works on Women, Peace and Security.';
+COMMENT ON COLUMN screening_results.wps_setting IS 'True when the project is in a fragile or conflict-affected setting (recipient on the fragility list, or conflict named in the text).';
+COMMENT ON COLUMN screening_results.marker_scheme IS 'dac (OECD DAC gender marker) or gam (IASC Gender with Age Marker, humanitarian).';
+COMMENT ON COLUMN screening_results.marker_claimed IS 'The marker the donor claimed: DAC 0-2, or for humanitarian projects the GAM code 0-4; NULL when none.';
+COMMENT ON COLUMN screening_results.marker_assessed IS 'DAC marker the evidence supports (0 not targeted, 1 significant, 2 principal) under the DAC definitions and minimum criteria.';
+COMMENT ON COLUMN screening_results.marker_flag IS 'consistent, overclaimed, underclaimed, or not_screened (no marker claimed, or an aggregate line). GAM 3-4 counts as a gender claim, 0-2 as none.';
+COMMENT ON COLUMN screening_results.gender_score IS 'Weighted sum of the gender evidence behind marker_assessed.';
+COMMENT ON COLUMN screening_results.confidence IS 'low (text too short or generic to judge), medium or high.';
+COMMENT ON COLUMN screening_results.word_count IS 'Words of text the screening read (title, description, objectives, indicators).';
+COMMENT ON COLUMN screening_results.summary IS 'The result in one plain line.';
+COMMENT ON COLUMN screening_results.screened_at IS 'When the project was screened (UTC).';
+
+
+CREATE TABLE IF NOT EXISTS screening_evidence (
+    upload_id      INTEGER NOT NULL,
+    sheet          VARCHAR NOT NULL,
+    row_number     INTEGER NOT NULL,
+    project_id     VARCHAR NOT NULL,
+    rubric_version VARCHAR NOT NULL,
+    criterion      VARCHAR NOT NULL,
+    framework      VARCHAR,
+    field          VARCHAR,
+    matched_text   VARCHAR,
+    direction      VARCHAR,
+    pillar         VARCHAR,
+    role           VARCHAR,
+    weight         DOUBLE,
+    context        VARCHAR
+);
+COMMENT ON TABLE screening_evidence IS 'One row per criterion matched in a project: the evidence behind screening_results, for and against.';
+COMMENT ON COLUMN screening_evidence.upload_id IS 'The upload of the project row (with sheet and row_number, the key into projects and screening_results).';
+COMMENT ON COLUMN screening_evidence.sheet IS 'Sheet of the project row.';
+COMMENT ON COLUMN screening_evidence.row_number IS 'Row number of the project row.';
+COMMENT ON COLUMN screening_evidence.project_id IS 'Project identifier.';
+COMMENT ON COLUMN screening_evidence.rubric_version IS 'The rubric version (rubrics.rubric_version).';
+COMMENT ON COLUMN screening_evidence.criterion IS 'Criterion id in the rubric (docs/rubric.md).';
+COMMENT ON COLUMN screening_evidence.framework IS 'The framework and paragraph the criterion comes from.';
+COMMENT ON COLUMN screening_evidence.field IS 'Where the evidence is: title, description, objectives, indicators, sector_code, partner, recipient_country or channel.';
+COMMENT ON COLUMN screening_evidence.matched_text IS 'The words (or code) matched.';
+COMMENT ON COLUMN screening_evidence.direction IS 'for, or against (negated, boilerplate, a safeguard only, a beneficiary list).';
+COMMENT ON COLUMN screening_evidence.pillar IS 'The UNSCR 1325 pillar the criterion feeds, if any.';
+COMMENT ON COLUMN screening_evidence.role IS 'What the criterion stands for in the rubric (a pillar, a DAC minimum criterion, context, counter-evidence).';
+COMMENT ON COLUMN screening_evidence.weight IS 'The criterion''s weight in the gender score.';
+COMMENT ON COLUMN screening_evidence.context IS 'The text around the match.';
+
+
+CREATE TABLE IF NOT EXISTS exchange_rates (
+    year     INTEGER,
+    currency VARCHAR,
+    per_usd  DOUBLE,
+    status   VARCHAR,
+    source   VARCHAR
+);
+COMMENT ON TABLE exchange_rates IS 'Annual average exchange rates, units of currency per US dollar (data/reference/exchange_rates.csv, refreshed at every screening).';
+COMMENT ON COLUMN exchange_rates.year IS 'Year.';
+COMMENT ON COLUMN exchange_rates.currency IS 'ISO 4217 code.';
+COMMENT ON COLUMN exchange_rates.per_usd IS 'Units of the currency per US dollar, annual average.';
+COMMENT ON COLUMN exchange_rates.status IS 'final, or provisional for the latest year.';
+COMMENT ON COLUMN exchange_rates.source IS 'Where the rate comes from.';
+
+
+-- The rubric that screened most recently is the current one.
+CREATE VIEW IF NOT EXISTS screening_current AS
+SELECT r.*
+FROM screening_results r
+JOIN projects_current p USING (upload_id, sheet, row_number)
+WHERE r.rubric_version = (SELECT rubric_version FROM rubrics ORDER BY last_screened_at DESC LIMIT 1);
+COMMENT ON VIEW screening_current IS 'screening_results of the current projects under the current rubric (the one that screened most recently). Same columns as screening_results.';
+
+CREATE VIEW IF NOT EXISTS projects_usd AS
+SELECT p.*, year_used, p.budget / own.per_usd AS budget_usd
+FROM (
+    SELECT pc.*, least(greatest(coalesce(year(pc.start_date), year(pc.end_date), b.hi), b.lo), b.hi)
+               AS year_used
+    FROM projects_current pc, (SELECT min(year) AS lo, max(year) AS hi FROM exchange_rates) b
+) p
+LEFT JOIN exchange_rates own ON own.currency = upper(p.currency) AND own.year = p.year_used;
+COMMENT ON VIEW projects_usd IS 'projects_current with each budget in US dollars (budget_usd), at the annual average rate of the start year (clamped to the years in exchange_rates); budget_usd is NULL for a currency without a rate.';
+COMMENT ON COLUMN projects_usd.year_used IS 'The year whose exchange rate converts the budget: the start year (else the end year), clamped to the years in exchange_rates.';
+COMMENT ON COLUMN projects_usd.budget_usd IS 'budget in US dollars at the annual average rate of year_used; NULL for a currency without a rate.';
+
+CREATE VIEW IF NOT EXISTS summary_pillars AS
+WITH long AS (
+    UNPIVOT (
+        SELECT p.recipient_country, p.recipient_name, s.channel,
+               coalesce(year(p.start_date), year(p.end_date)) AS year, p.budget_usd,
+               s.participation, s.protection, s.prevention, s.relief_recovery
+        FROM screening_current s
+        JOIN projects_usd p USING (upload_id, sheet, row_number)
+    )
+    ON participation, protection, prevention, relief_recovery
+    INTO NAME pillar VALUE level
+)
+SELECT recipient_country, any_value(recipient_name) AS recipient_name, channel, year, pillar,
+       count(*) AS projects,
+       count(*) FILTER (WHERE level = 1) AS passing,
+       count(*) FILTER (WHERE level = 2) AS explicit,
+       round(count(*) FILTER (WHERE level >= 1) / count(*), 4) AS share_any,
+       coalesce(sum(budget_usd), 0) AS budget_usd,
+       coalesce(sum(budget_usd) FILTER (WHERE level = 1), 0) AS budget_usd_passing,
+       coalesce(sum(budget_usd) FILTER (WHERE level = 2), 0) AS budget_usd_explicit,
+       count(*) FILTER (WHERE budget_usd IS NULL) AS budget_unconverted
+FROM long
+GROUP BY recipient_country, channel, year, pillar
+ORDER BY recipient_country, channel, year, pillar;
+COMMENT ON VIEW summary_pillars IS 'Per recipient country, channel, start year and UNSCR 1325 pillar: projects by level (passing mention, explicit) and budgets in USD, for the current projects under the current rubric.';
+COMMENT ON COLUMN summary_pillars.recipient_country IS 'Recipient (ISO 3166 alpha-3, or a DAC regional recipient).';
+COMMENT ON COLUMN summary_pillars.recipient_name IS 'Recipient name (English).';
+COMMENT ON COLUMN summary_pillars.channel IS 'bilateral, multilateral or humanitarian.';
+COMMENT ON COLUMN summary_pillars.year IS 'Start year of the projects (else end year).';
+COMMENT ON COLUMN summary_pillars.pillar IS 'UNSCR 1325 pillar: participation, protection, prevention or relief_recovery.';
+COMMENT ON COLUMN summary_pillars.projects IS 'Number of projects.';
+COMMENT ON COLUMN summary_pillars.passing IS 'Projects with a passing mention of the pillar (level 1).';
+COMMENT ON COLUMN summary_pillars.explicit IS 'Projects with the pillar as an explicit aim or component (level 2).';
+COMMENT ON COLUMN summary_pillars.share_any IS 'Share of the projects with the pillar at level 1 or 2.';
+COMMENT ON COLUMN summary_pillars.budget_usd IS 'Budget of the projects, USD.';
+COMMENT ON COLUMN summary_pillars.budget_usd_passing IS 'Budget of the projects at level 1, USD.';
+COMMENT ON COLUMN summary_pillars.budget_usd_explicit IS 'Budget of the projects at level 2, USD.';
+COMMENT ON COLUMN summary_pillars.budget_unconverted IS 'Projects whose budget could not be converted to USD (no rate for the currency).';
+
+CREATE VIEW IF NOT EXISTS summary_markers AS
+SELECT s.channel, p.recipient_country, s.marker_flag,
+       count(*) AS projects,
+       coalesce(sum(p.budget_usd), 0) AS budget_usd,
+       count(*) FILTER (WHERE s.marker_assessed = 2) AS assessed_principal,
+       count(*) FILTER (WHERE s.marker_assessed = 1) AS assessed_significant,
+       count(*) FILTER (WHERE s.confidence = 'low') AS low_confidence
+FROM screening_current s
+JOIN projects_usd p USING (upload_id, sheet, row_number)
+GROUP BY ALL
+ORDER BY ALL;
+COMMENT ON VIEW summary_markers IS 'Per channel, recipient country and marker flag (consistent, overclaimed, underclaimed, not_screened): projects and budgets in USD, for the current projects under the current rubric.';
+COMMENT ON COLUMN summary_markers.channel IS 'bilateral, multilateral or humanitarian.';
+COMMENT ON COLUMN summary_markers.recipient_country IS 'Recipient (ISO 3166 alpha-3, or a DAC regional recipient).';
+COMMENT ON COLUMN summary_markers.marker_flag IS 'consistent, overclaimed, underclaimed or not_screened.';
+COMMENT ON COLUMN summary_markers.projects IS 'Number of projects.';
+COMMENT ON COLUMN summary_markers.budget_usd IS 'Budget of the projects, USD.';
+COMMENT ON COLUMN summary_markers.assessed_principal IS 'Projects the evidence supports as principal (2).';
+COMMENT ON COLUMN summary_markers.assessed_significant IS 'Projects the evidence supports as significant (1).';
+COMMENT ON COLUMN summary_markers.low_confidence IS 'Projects whose text was too short or generic to judge with confidence.';
+
+CREATE VIEW IF NOT EXISTS summary_gender_shares AS
+WITH p AS (
+    SELECT s.marker_assessed, p.sector_code, p.budget_usd,
+           CASE WHEN s.marker_scheme = 'gam' THEN (s.marker_claimed >= 3)::INTEGER
+                ELSE s.marker_claimed END AS claimed_dac
+    FROM screening_current s
+    JOIN projects_usd p USING (upload_id, sheet, row_number)
+    WHERE NOT p.is_aggregate
+)
+SELECT
+    count(*) AS projects,
+    sum(budget_usd) AS budget_usd,
+    sum(budget_usd) FILTER (WHERE marker_assessed IN (1, 2)) / sum(budget_usd)
+        AS assessed_share_gender,
+    sum(budget_usd) FILTER (WHERE marker_assessed = 2) / sum(budget_usd)
+        AS assessed_share_principal,
+    sum(budget_usd) FILTER (WHERE claimed_dac IN (1, 2))
+        / sum(budget_usd) FILTER (WHERE claimed_dac IS NOT NULL) AS claimed_share_gender,
+    sum(budget_usd) FILTER (WHERE claimed_dac = 2)
+        / sum(budget_usd) FILTER (WHERE claimed_dac IS NOT NULL) AS claimed_share_principal,
+    sum(budget_usd) FILTER (WHERE marker_assessed = 2 AND sector_code IN
+                            (15210, 15220, 15230, 15240, 15250, 15261))
+        / sum(budget_usd) FILTER (WHERE sector_code IN (15210, 15220, 15230, 15240, 15250, 15261))
+        AS peacebuilding_share_principal,
+    0.42 AS dac_average_share_gender,
+    0.04 AS dac_average_share_principal,
+    0.15 AS un_peacebuilding_target_principal
+FROM p;
+COMMENT ON VIEW summary_gender_shares IS 'The portfolio''s shares of budget (USD) that target gender equality (marker 1 or 2) and that have it as principal objective (2), as assessed and as claimed, beside the OECD DAC averages (42% and 4% of bilateral allocable aid, 2021-22) and, for peacebuilding (DAC 152xx), the UN Secretary-General''s 15% target for principal.';
+COMMENT ON COLUMN summary_gender_shares.projects IS 'Projects screened (aggregate lines left out).';
+COMMENT ON COLUMN summary_gender_shares.budget_usd IS 'Their budget, USD.';
+COMMENT ON COLUMN summary_gender_shares.assessed_share_gender IS 'Share of budget the evidence supports as targeting gender equality (marker 1 or 2).';
+COMMENT ON COLUMN summary_gender_shares.assessed_share_principal IS 'Share of budget the evidence supports as principal (2).';
+COMMENT ON COLUMN summary_gender_shares.claimed_share_gender IS 'Share of budget the donor marked 1 or 2 (GAM 3-4 for humanitarian), of the budget with a claim.';
+COMMENT ON COLUMN summary_gender_shares.claimed_share_principal IS 'Share of budget the donor marked 2, of the budget with a claim.';
+COMMENT ON COLUMN summary_gender_shares.peacebuilding_share_principal IS 'Of the peacebuilding budget (DAC 152xx), the share assessed principal; the UN target is 15%.';
+COMMENT ON COLUMN summary_gender_shares.dac_average_share_gender IS 'OECD DAC average: 42% of bilateral allocable aid targeted gender equality (2021-22).';
+COMMENT ON COLUMN summary_gender_shares.dac_average_share_principal IS 'OECD DAC average: 4% as principal objective (2021-22).';
+COMMENT ON COLUMN summary_gender_shares.un_peacebuilding_target_principal IS 'UN Secretary-General target: 15% of peacebuilding funds to projects with gender equality as principal objective.';

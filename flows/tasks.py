@@ -1,0 +1,116 @@
+"""The Prefect tasks: each wraps one stage of `screening/` and passes paths and small values.
+
+Tasks read and write the upload's work folder (Parquet files), never pass frames or
+connections, so each could run in another process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+
+from screening import config, staging
+from screening.errors import UploadRefused
+
+
+@task
+def archive(path: str, file_name: str) -> dict:
+    """Keep the original file under data/archive/ by its content hash."""
+    from screening.archive import archive_file
+
+    return archive_file(Path(path), config.archive_dir(), file_name).as_dict()
+
+
+@task
+def find_duplicate(db: str, sha256: str) -> dict | None:
+    """The earlier upload of the very same file, if it was loaded."""
+    from screening import warehouse
+
+    return warehouse.find_loaded_upload(Path(db), sha256)
+
+
+@task
+def read(archive_path: str, file_name: str, work: str) -> dict | None:
+    """Read every sheet into raw rows; a refusal comes back as a value, not a crash."""
+    from screening.read import read_upload
+
+    folder = Path(work)
+    try:
+        result = read_upload(Path(archive_path), file_name=file_name)
+    except UploadRefused as refusal:
+        return {"rule": refusal.rule, "message": str(refusal)}
+    staging.write_frame(folder, "rows", result.rows)
+    staging.write_frame(folder, "read_findings", result.findings)
+    if result.lines is not None:
+        staging.write_frame(folder, "crs_lines", result.lines)
+    staging.write_json(folder, "read", {"sheets": result.sheets, "rows_merged": result.rows_merged})
+    return None
+
+
+@task
+def normalise(work: str, channel: str | None) -> None:
+    """Canonical columns and types; values that do not convert become findings."""
+    from screening.normalise import normalise as normalise_rows
+
+    folder = Path(work)
+    rows = staging.read_frame(folder, "rows")
+    projects, findings = normalise_rows(rows[rows["skip_rule"].isna()], channel=channel)
+    staging.write_frame(folder, "projects", projects)
+    staging.write_frame(folder, "normalise_findings", findings)
+
+
+@task
+def validate(work: str) -> None:
+    """Run the Great Expectations suites in expectations/ over the projects."""
+    from screening.validate import validate as validate_projects
+
+    folder = Path(work)
+    prior = staging.read_frame(folder, "normalise_findings")
+    findings = validate_projects(staging.read_frame(folder, "projects"), prior)
+    staging.write_frame(folder, "validate_findings", findings)
+
+
+@task(retries=3, retry_delay_seconds=2)
+def load(work: str, db: str, upload: dict) -> dict:
+    """One DuckDB transaction for the whole upload; retried while another writer holds the file."""
+    from screening import warehouse
+
+    folder = Path(work)
+    findings = staging.read_findings(
+        folder, "read_findings", "normalise_findings", "validate_findings"
+    )
+    lines = folder / "crs_lines.parquet"
+    return warehouse.load_upload(
+        Path(db),
+        upload,
+        staging.read_frame(folder, "rows"),
+        staging.read_frame(folder, "projects"),
+        findings,
+        rows_merged=staging.read_json(folder, "read")["rows_merged"],
+        crs_lines=staging.read_frame(folder, "crs_lines") if lines.exists() else None,
+    )
+
+
+@task
+def refuse(db: str, upload: dict, refusal: dict) -> dict:
+    """Record a refused upload (nothing of it is loaded)."""
+    from screening import warehouse
+
+    return warehouse.record_refusal(Path(db), upload, refusal["rule"], refusal["message"])
+
+
+@task(retries=3, retry_delay_seconds=2)
+def screen(db: str, upload_id: int | None = None) -> dict:
+    """Screen the current projects (of one upload, or all) against the rubric; store evidence."""
+    from screening.rescreen import screen_warehouse
+
+    return screen_warehouse(Path(db), upload_id)
+
+
+@task
+def publish(db: str) -> str:
+    """Refresh the read-only snapshot evaluators query, so they never wait on a flow."""
+    from screening import warehouse
+
+    return str(warehouse.publish_snapshot(Path(db), config.published_path(Path(db))))

@@ -1,0 +1,65 @@
+"""`screening explain`: one project's result with its evidence, read from the warehouse."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from screening import warehouse
+from screening.errors import ScreeningError
+from screening.rubric import Rubric, load_rubric
+from screening.screen import explain
+
+RESULT_SQL = """
+SELECT * FROM screening_current
+WHERE project_id = $project_id AND ($channel IS NULL OR channel = $channel)
+"""
+EVIDENCE_SQL = """
+SELECT * FROM screening_evidence
+WHERE upload_id = $upload_id AND sheet = $sheet AND row_number = $row_number
+  AND rubric_version = $rubric_version
+ORDER BY direction DESC, criterion, field
+"""
+
+
+class ProjectNotFound(ScreeningError):
+    """No screened project has that ID (or it is ambiguous)."""
+
+
+def explain_project(db_path: Path, project_id: str, channel: str | None = None) -> str:
+    """The evaluator's reading of one current project, with the rubric it was screened by."""
+    found = warehouse.query(db_path, RESULT_SQL, {"project_id": project_id, "channel": channel})
+    if found.empty:
+        raise ProjectNotFound(
+            f"No screened project has ID {project_id!r}"
+            + (f" in the {channel} channel" if channel else "")
+            + '; list them with: screening query "SELECT project_id, channel FROM '
+            'screening_current"'
+        )
+    if len(found) > 1:
+        channels = ", ".join(sorted(found["channel"].dropna()))
+        raise ProjectNotFound(
+            f"Project ID {project_id!r} is used in several channels ({channels}); "
+            "say which with --channel."
+        )
+    result = found.iloc[0]
+    keys = ("upload_id", "sheet", "row_number", "rubric_version")
+    # DuckDB takes Python values as parameters, not numpy scalars.
+    params = {k: getattr(result[k], "item", lambda k=k: result[k])() for k in keys}
+    evidence = warehouse.query(db_path, EVIDENCE_SQL, params)
+    where = f"Upload {result['upload_id']}, sheet {result['sheet']}, row {result['row_number']}."
+    return explain(result, evidence, _rubric_for(db_path, result["rubric_version"])) + "\n" + where
+
+
+def _rubric_for(db_path: Path, version: str) -> Rubric:
+    """The rubric the result was reached with: the current one, or its stored text."""
+    current = load_rubric()
+    if current.version == version:
+        return current
+    stored = warehouse.query(
+        db_path, "SELECT rubric_yaml FROM rubrics WHERE rubric_version = $v", {"v": version}
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rubric.yaml"
+        path.write_text(stored.iloc[0, 0], encoding="utf-8")
+        return load_rubric(path)

@@ -1,0 +1,34 @@
+"""Screen the projects stored in the warehouse and keep the results beside them.
+
+The ingest flow screens the rows of each upload as it lands; `screening rescreen` screens
+every current project again, after the rubric or its reference lists changed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from screening import warehouse
+from screening.rubric import load_rubric
+from screening.screen import RESULT_COLUMNS, load_rates, screen
+
+
+def screen_warehouse(db_path: Path, upload_id: int | None = None) -> dict:
+    """Screen the current projects of one upload (or all of them) with the current rubric."""
+    rubric = load_rubric()
+    projects = warehouse.current_projects(db_path, upload_id)
+    results, evidence = screen(projects, rubric)
+    keys = ["upload_id", "sheet", "row_number"]
+    return warehouse.store_screening(
+        db_path,
+        results[[*keys, *RESULT_COLUMNS]],
+        evidence,
+        {
+            "rubric_version": rubric.version,
+            "name": rubric.name,
+            "criteria": len(rubric.criteria),
+            "rubric_yaml": Path(rubric.path).read_text(encoding="utf-8"),
+        },
+        load_rates(),
+        upload_id,
+    )
