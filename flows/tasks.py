@@ -11,7 +11,21 @@ from pathlib import Path
 from prefect import task
 
 from screening import config, staging
-from screening.errors import UploadRefused
+from screening.errors import UploadRefused, WarehouseBusy
+
+
+def _warehouse_busy(task, task_run, state) -> bool:
+    """Retry a write only while another process holds the warehouse; a bug is not retried."""
+    try:
+        state.result()
+    except WarehouseBusy:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+WRITE = {"retries": 5, "retry_delay_seconds": 3, "retry_condition_fn": _warehouse_busy}
 
 
 @task
@@ -71,7 +85,7 @@ def validate(work: str) -> None:
     staging.write_frame(folder, "validate_findings", findings)
 
 
-@task(retries=3, retry_delay_seconds=2)
+@task(**WRITE)
 def load(work: str, db: str, upload: dict) -> dict:
     """One DuckDB transaction for the whole upload; retried while another writer holds the file."""
     from screening import warehouse
@@ -100,7 +114,7 @@ def refuse(db: str, upload: dict, refusal: dict) -> dict:
     return warehouse.record_refusal(Path(db), upload, refusal["rule"], refusal["message"])
 
 
-@task(retries=3, retry_delay_seconds=2)
+@task(**WRITE)
 def screen(db: str, upload_id: int | None = None) -> dict:
     """Screen the current projects (of one upload, or all) against the rubric; store evidence."""
     from screening.rescreen import screen_warehouse

@@ -22,3 +22,7 @@ class ConfigurationError(ScreeningError):
 
 class WarehouseError(ScreeningError):
     """The DuckDB warehouse cannot be opened or written as asked."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process holds the warehouse; trying again later may succeed."""

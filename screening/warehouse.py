@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from screening.errors import WarehouseError
+from screening.errors import WarehouseBusy, WarehouseError
 from screening.rules import FINDING_COLUMNS
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "sql" / "schema.sql"
@@ -106,11 +106,11 @@ def connect(
         if "lock" not in str(exc).lower():
             raise WarehouseError(f"Cannot open the warehouse {db_path}: {exc}") from exc
         if read_only:
-            raise WarehouseError(
+            raise WarehouseBusy(
                 f"Another process is writing to the warehouse {db_path}; try again when it has "
                 "finished, or query the published snapshot, which is never locked."
             ) from exc
-        raise WarehouseError(
+        raise WarehouseBusy(
             f"Another process has the warehouse {db_path} open (a flow writing, or someone "
             "reading it directly); try again in a moment."
         ) from exc
@@ -351,7 +351,8 @@ def _split(
 
     rejected = project_keys.isin(error_keys)
     counts = {
-        "rows_read": len(rows),
+        # Lines merged into another line's project (CRS years) are read but not in `rows`.
+        "rows_read": len(rows) + rows_merged,
         "rows_loaded": int((~rejected).sum()),
         "rows_rejected": int(rejected.sum()),
         "rows_skipped": int(skip.sum()),
@@ -359,10 +360,10 @@ def _split(
         "warnings": int((findings["severity"] == "warning").sum()),
     }
     accounted = len(projects) + counts["rows_skipped"] + rows_merged
-    if accounted != len(rows):
+    if accounted != counts["rows_read"]:
         raise ValueError(
-            f"{len(rows)} rows read but {accounted} accounted for (loaded, rejected, skipped, "
-            f"merged: {counts}); a row was lost on the way, or rows_merged is wrong"
+            f"{counts['rows_read']} rows read but {accounted} accounted for (loaded, rejected, "
+            f"skipped, merged: {counts}); a row was lost on the way, or rows_merged is wrong"
         )
 
     skip_messages = findings.loc[

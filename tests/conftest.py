@@ -33,3 +33,29 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip("../shared/realdata is not present")
     return REALDATA
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """Real Prefect flows against a temporary Prefect database, for the whole test session."""
+    from screening.config import configure_offline
+
+    configure_offline()
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def ingest(prefect_harness, data_dir: Path):
+    """Run the real `ingest_portfolio` flow into this test's own warehouse (`ingest.db`)."""
+    from flows.ingest import ingest_portfolio
+
+    db = data_dir / "warehouse.duckdb"
+
+    def run(path: Path, **kwargs) -> dict:
+        return ingest_portfolio(str(path), db=str(db), **kwargs)
+
+    run.db = db
+    return run

@@ -35,30 +35,6 @@ LONG = (
 )
 
 
-@pytest.fixture(scope="module")
-def prefect_harness():
-    from screening.config import configure_offline
-
-    configure_offline()
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
-@pytest.fixture
-def ingest(prefect_harness, data_dir: Path):
-    from flows.ingest import ingest_portfolio
-
-    db = data_dir / "warehouse.duckdb"
-
-    def run(path: Path, **kwargs) -> dict:
-        return ingest_portfolio(str(path), db=str(db), **kwargs)
-
-    run.db = db
-    return run
-
-
 def _messy_workbook(path: Path, extra_rows: list[list] | None = None) -> Path:
     wb = Workbook()
     ws = wb.active

@@ -1,0 +1,88 @@
+"""Published data (an OECD CRS extract, an IATI file) through the real ingest flow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import Workbook
+
+from tests.test_published_pipeline import CRS_LINES, IATI
+from tests.test_source_crs import HEADER as CRS_HEADER
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect")]
+
+
+def _table(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def _crs_workbook(path: Path) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "SelectData"
+    ws.append(CRS_HEADER)
+    for line in CRS_LINES:
+        ws.append(line)
+    wb.save(path)
+    return path
+
+
+def test_a_crs_extract_merges_yearly_lines_and_keeps_them(ingest, tmp_path):
+    summary = ingest(_crs_workbook(tmp_path / "Testland.xlsx"))
+    assert summary["status"] == "loaded"
+    assert summary["rows_read"] == len(CRS_LINES)
+    assert summary["rows_merged"] == 1  # the Kenya activity's two report years
+    assert (
+        summary["rows_loaded"]
+        + summary["rows_rejected"]
+        + summary["rows_skipped"]
+        + summary["rows_merged"]
+    ) == summary["rows_read"]
+    assert _table(ingest.db, "SELECT count(*) FROM crs_lines") == [(len(CRS_LINES),)]
+    kenya = _table(
+        ingest.db,
+        "SELECT budget, currency, source, title FROM projects WHERE recipient_country = 'KEN' "
+        "AND NOT is_aggregate",
+    )
+    assert kenya == [(150000.0, "USD", "crs", "Women mediators in Kenya")]
+    flags = dict(
+        _table(
+            ingest.db,
+            "SELECT p.title, s.marker_flag FROM screening_current s "
+            "JOIN projects p USING (upload_id, sheet, row_number)",
+        )
+    )
+    assert flags["Aggregate activities"] == "not_screened"  # never guessed at
+    assert flags["Women mediators in Kenya"] == "not_screened"  # the donor left it blank
+
+
+def test_an_iati_file_loads_and_is_screened(ingest, tmp_path):
+    path = tmp_path / "activities.xml"
+    path.write_text(IATI, encoding="utf-8")
+    summary = ingest(path)
+    assert summary["status"] == "loaded", summary
+    assert summary["rows_loaded"] >= 2
+    rows = _table(
+        ingest.db,
+        "SELECT project_id, source, channel FROM projects WHERE project_id LIKE 'XX-PUB-%' "
+        "ORDER BY 1",
+    )
+    assert rows[:2] == [("XX-PUB-1", "iati", "bilateral"), ("XX-PUB-2", "iati", "humanitarian")]
+    screened = _table(ingest.db, "SELECT count(*) FROM screening_current")
+    assert screened == [(summary["rows_loaded"],)]
+
+
+def test_an_xml_bomb_is_refused_and_nothing_loads(ingest, tmp_path):
+    path = tmp_path / "bomb.xml"
+    path.write_text(
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><iati-activities>&lol2;</iati-activities>',
+        encoding="utf-8",
+    )
+    summary = ingest(path)
+    assert summary["status"] == "refused"
+    assert _table(ingest.db, "SELECT rule FROM uploads") == [("upload.xml_unsafe",)]
+    assert _table(ingest.db, "SELECT count(*) FROM projects") == [(0,)]
