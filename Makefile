@@ -33,6 +33,9 @@ run: setup ## ingest the bundled sample portfolios into data/warehouse.duckdb
 	$(VENV)/bin/screening ingest --channel humanitarian data/samples/humanitarian_south_sudan.csv
 	$(VENV)/bin/screening ingest --channel bilateral data/samples/bilateral_uganda_export.csv
 	$(VENV)/bin/screening status
+	@echo
+	@echo "Next: .venv/bin/screening query \"SELECT * FROM summary_gender_shares\""
+	@echo "      .venv/bin/screening explain PROJECT_ID     (tables: docs/data-dictionary.md)"
 
 test: setup ## run the whole test suite (slow end-to-end tests included)
 	$(VENV)/bin/ruff check .

@@ -178,6 +178,14 @@ def query(
         typer.echo(frame.to_string(index=False) if len(frame) else "(no rows)")
 
 
+STATUS_COLUMNS = {
+    "upload_id": "upload", "uploaded_at": "when", "file_name": "file", "channel": "channel",
+    "status": "status", "rows_read": "read", "rows_loaded": "loaded",
+    "rows_rejected": "rejected", "rows_skipped": "skipped", "rows_merged": "merged",
+    "warnings": "warnings",
+}  # fmt: skip
+
+
 @app.command()
 def status(
     db: DbOption = None,
@@ -193,7 +201,17 @@ def status(
         frame = warehouse.recent_uploads(config.readable_db(db or config.default_db_path()), limit)
     except ScreeningError as error:
         _fail(str(error))
-    typer.echo(frame.to_string(index=False) if len(frame) else "No uploads yet.")
+    if frame.empty:
+        typer.echo("No uploads yet.")
+        return
+    frame["uploaded_at"] = frame["uploaded_at"].dt.strftime("%Y-%m-%d %H:%M")
+    frame = frame.rename(columns=STATUS_COLUMNS)[list(STATUS_COLUMNS.values())]
+    typer.echo(frame.fillna("").to_string(index=False))
+    if (frame["status"] == "refused").any():
+        typer.echo(
+            'Why a file was refused: screening query "SELECT file_name, message FROM uploads '
+            "WHERE status = 'refused'\""
+        )
 
 
 @app.command()

@@ -231,6 +231,22 @@ def test_cli_ingest_prints_every_row_that_did_not_load(prefect_harness, data_dir
         app, ["query", "SELECT project_id FROM projects_current ORDER BY 1", "--format", "json"]
     )
     assert json.loads(query.output) == [{"project_id": "2025-01"}, {"project_id": "2025-02"}]
+    status = CliRunner().invoke(app, ["status"])
+    header, row = status.output.splitlines()[:2]
+    assert header.split() == [
+        "upload",
+        "when",
+        "file",
+        "channel",
+        "status",
+        "read",
+        "loaded",
+        "rejected",
+        "skipped",
+        "merged",
+        "warnings",
+    ]
+    assert row.split()[3:] == ["sudan.xlsx", "bilateral", "loaded", "6", "2", "2", "2", "0", "0"]
 
 
 def test_cli_refusal_exits_non_zero_with_one_sentence(prefect_harness, data_dir, tmp_path):
