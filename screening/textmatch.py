@@ -47,21 +47,86 @@ def fold_text(text: str) -> str:
     return s.strip()
 
 
-def _lookup() -> np.ndarray:
-    """Byte map for folded ASCII: letters and digits stay, sentence ends become 1, the rest 32."""
+def _lookup() -> bytes:
+    """Byte map for folded ASCII: letters and digits stay (capitals lowered), sentence ends
+    become 1, everything else a space. A ``bytes.translate`` table: one C pass per column."""
     lut = np.full(256, SPACE, dtype=np.uint8)
     for ch in "abcdefghijklmnopqrstuvwxyz0123456789":
         lut[ord(ch)] = ord(ch)
+        lut[ord(ch.upper())] = ord(ch)
     for ch in ".!?;":
         lut[ord(ch)] = 1
-    return lut
+    return lut.tobytes()
 
 
 _LUT = _lookup()
+_PAD = 2  # a row's leading pad while folding: a space that is never collapsed away
+_BLANKS = bytes.maketrans(bytes([1, _PAD]), b"  ")
+
+
+def _fold_wide(rows: pa.Array) -> pa.Array:
+    """Arrow's path for text that is not ASCII: lower, decompose, drop marks, fold letters."""
+    rows = pc.utf8_normalize(pc.utf8_lower(rows), form="NFKD")
+    rows = pc.replace_substring_regex(rows, pattern=r"\p{Mn}+", replacement="")
+    for src, dst in _LETTERS.items():
+        rows = pc.replace_substring(rows, pattern=src, replacement=dst)
+    rows = pc.replace_substring_regex(rows, pattern=r"[^\x00-\x7f]+", replacement=" ")
+    return rows.cast(pa.large_string())
+
+
+def _two_byte_table() -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`_fold_wide` makes of each character U+0080..U+07FF (two bytes in UTF-8).
+
+    Latin, Greek and Cyrillic letters with accents all sit there, and that fold works one
+    character at a time, so a table of its answers folds those rows with byte arithmetic.
+    Returns (length, bytes[.., 3]) indexed by code point.
+    """
+    chars = [chr(c) for c in range(0x80, 0x800)]
+    folded = _fold_wide(pa.array(chars, type=pa.large_string())).to_pylist()
+    width = max(len(f) for f in folded)
+    table = np.zeros((0x800, width), dtype=np.uint8)
+    length = np.zeros(0x800, dtype=np.int64)
+    for cp, f in zip(range(0x80, 0x800), folded, strict=True):
+        b = f.encode("ascii")
+        length[cp] = len(b)
+        table[cp, : len(b)] = np.frombuffer(b, dtype=np.uint8)
+    return length, table
+
+
+_TWO_LEN, _TWO_BYTES = _two_byte_table()
+
+
+def _fold_two_byte(rows: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """:func:`_fold_wide` by table lookup for rows whose characters all fit in two bytes.
+
+    Returns the folded rows and a mask of the rows that hold longer characters (dashes,
+    ellipses, CJK...), which the caller folds with Arrow instead.
+    """
+    n = len(rows)
+    rel, data = _buffers(rows)
+    b = np.frombuffer(data, dtype=np.uint8)
+    lead = np.flatnonzero(b >= 0xC0)  # the first byte of every character that is not ASCII
+    far = lead[b[lead] >= 0xE0]
+    longer = np.zeros(n, dtype=bool)
+    if len(far):
+        longer[np.searchsorted(rel, far, side="right") - 1] = True
+    lead = lead[(b[lead] < 0xE0) & (lead + 1 < len(b))]
+    cp = ((b[lead].astype(np.int64) & 0x1F) << 6) | (b[lead + 1].astype(np.int64) & 0x3F)
+    # Only the few characters change: drop their two bytes, insert their folded bytes.
+    width = _TWO_LEN[cp]
+    rest = np.delete(b, np.concatenate([lead, lead + 1]))
+    at = lead - 2 * np.arange(len(lead))  # where each character was, in ``rest``
+    k = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
+    out = np.insert(rest, np.repeat(at, width), _TWO_BYTES[np.repeat(cp, width), k])
+    shift = np.concatenate([[0], np.cumsum(width - 2)])
+    new_rel = (rel + shift[np.searchsorted(lead, rel, side="left")]).astype(np.int64)
+    folded = pa.LargeStringArray.from_buffers(n, pa.py_buffer(new_rel), pa.py_buffer(out))
+    return folded, longer
 
 
 def _ascii_lower(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Lower case, accents folded, any other non-ASCII character a space; nulls empty."""
+    """Accents folded, any other non-ASCII character a space; nulls empty. ASCII capitals stay
+    (the byte map lowers them)."""
     arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     if not pa.types.is_large_string(arr.type):
         arr = arr.cast(pa.large_string())
@@ -70,60 +135,76 @@ def _ascii_lower(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     wide = pc.invert(pc.string_is_ascii(arr))
     if pc.any(wide).as_py():
         rows = pc.filter(arr, wide)
-        rows = pc.utf8_normalize(pc.utf8_lower(rows), form="NFKD")
-        rows = pc.replace_substring_regex(rows, pattern=r"\p{Mn}+", replacement="")
-        for src, dst in _LETTERS.items():
-            rows = pc.replace_substring(rows, pattern=src, replacement=dst)
-        rows = pc.replace_substring_regex(rows, pattern=r"[^\x00-\x7f]+", replacement=" ")
-        arr = pc.replace_with_mask(arr, wide, rows.cast(pa.large_string()))
-    return pc.ascii_lower(arr)
+        folded, longer = _fold_two_byte(rows)
+        if longer.any():
+            mask = pa.array(longer)
+            folded = pc.replace_with_mask(folded, mask, _fold_wide(pc.filter(rows, mask)))
+        arr = pc.replace_with_mask(arr, wide, folded)
+    return arr
+
+
+def _buffers(arr: pa.Array) -> tuple[np.ndarray, memoryview]:
+    """Offsets (from 0) and the character bytes of a large_string array, without copying."""
+    n = len(arr)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    data = memoryview(bufs[2])[lo:hi] if bufs[2] is not None and hi > lo else memoryview(b"")
+    return offsets - lo, data
 
 
 def fold_array(values: pa.Array | pa.ChunkedArray) -> Corpus:
     """Fold a string column into a :class:`Corpus`: ``" words only, one space apart "`` per row.
 
-    Arrow lower-cases and strips accents (only on rows that are not ASCII); the rest is byte
-    arithmetic in numpy over the whole column at once: a lookup table keeps letters and digits,
-    turns everything else into spaces and remembers where sentences end; runs of spaces collapse
-    to one; every row is padded with a space on both sides. Nulls become a single space.
+    Arrow lower-cases and strips accents (only on rows that are not ASCII); the rest is whole
+    column byte work: one ``bytes.translate`` keeps letters and digits, turns everything else
+    into spaces and marks where sentences end; Arrow pads every row with a space on both sides;
+    numpy finds the runs of blanks (only the blank positions are looked at, not every byte) and
+    collapses each to one space. Nulls become a single space.
     """
     arr = _ascii_lower(values)
     n = len(arr)
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
-    lo, hi = int(offsets[0]), int(offsets[-1])
-    data = (
-        np.frombuffer(bufs[2], dtype=np.uint8)[lo:hi]
-        if bufs[2] is not None and hi > lo
-        else np.empty(0, np.uint8)
+    rel, data = _buffers(arr)
+    mapped = pa.py_buffer(bytes(data).translate(_LUT))
+    ls = pa.large_string()
+    padded = pc.binary_join_element_wise(
+        pa.scalar(chr(_PAD), ls),
+        pa.LargeStringArray.from_buffers(n, pa.py_buffer(rel), mapped),
+        pa.scalar(" ", ls),
+        pa.scalar("", ls),
     )
-    rel = offsets - lo
-    mapped = _LUT[data]
-    # Pad: a space before each row's start and after its end (two at each boundary).
-    buf = np.insert(mapped, np.concatenate([rel[:-1], rel[1:]]), SPACE) if n else mapped
-    starts = rel[:-1] + 2 * np.arange(n)  # padded row starts
-    mark = buf == 1
-    mark_pos = np.flatnonzero(mark)
-    if len(mark_pos):
-        nxt = buf[np.minimum(mark_pos + 1, len(buf) - 1)]
-        mark_pos = mark_pos[(nxt == SPACE) | (nxt == 1)]
-        buf[mark] = SPACE
-    space = buf == SPACE
-    drop = np.zeros(len(buf), dtype=bool)
-    drop[1:] = space[1:] & space[:-1]
-    drop[starts] = False  # a row's leading space stays even after the previous row's trailing one
-    dropped = np.flatnonzero(drop)
-    out = buf[~drop]
+    starts, raw = _buffers(padded)
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    starts = starts[:-1]
+    # Blanks are spaces, sentence marks and pads (all below "0"); a blank right after another
+    # blank goes, except a pad, so every row keeps its leading space.
+    blank = np.flatnonzero(buf <= SPACE)
+    kind = buf[blank]
+    marks = blank[kind == 1]
+    if len(marks):
+        # A sentence ends at a mark followed by a blank ("3.5" is no sentence end). The byte
+        # after a mark always exists: every row ends with its trailing pad.
+        nxt = buf[marks + 1]
+        marks = marks[(nxt == SPACE) | (nxt == 1)]
+    dup = np.empty(len(blank), dtype=bool)
+    if len(blank):
+        dup[0] = False
+        np.equal(np.diff(blank), 1, out=dup[1:])
+        dup &= kind != _PAD
+    dropped = blank[dup]
+    keep = np.ones(len(buf), dtype=bool)
+    keep[dropped] = False
+    out = buf[keep].tobytes().translate(_BLANKS)
 
     def moved(pos: np.ndarray) -> np.ndarray:
         return pos - np.searchsorted(dropped, pos, side="left")
 
     new_offsets = np.concatenate([moved(starts), [len(out)]]).astype(np.int64)
     return Corpus(
-        text=out.tobytes().decode("ascii"),
+        text=out.decode("ascii"),
         offsets=new_offsets,
-        buf=out,
-        sentence_ends=moved(mark_pos),
+        buf=np.frombuffer(out, dtype=np.uint8),
+        sentence_ends=moved(marks),
     )
 
 
@@ -162,13 +243,24 @@ class Corpus:
         per_row = np.diff(np.searchsorted(self.spaces, self.offsets, side="left"))
         return np.maximum(per_row - 1, 0).astype(np.int64)
 
-    def snippets(self, starts: np.ndarray, ends: np.ndarray, pad: int = 40) -> list[str]:
-        """The folded text around each match, clipped to its row (for evidence rows)."""
+    def snippet_bounds(
+        self, starts: np.ndarray, ends: np.ndarray, pad: int = 40
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Where the folded text around each match lies, clipped to its row and without its
+        outer spaces: ``text[lo:hi]`` is the snippet (for evidence rows)."""
         rows = self.rows_of(starts)
         lo = np.maximum(starts - pad, self.offsets[rows])
         hi = np.minimum(ends + pad, self.offsets[rows + 1])
+        # Folded text never holds two spaces in a row, so stripping is one byte at each end.
+        lo = lo + (self.buf[lo] == SPACE)
+        hi = np.maximum(hi - (self.buf[np.maximum(hi - 1, 0)] == SPACE), lo)
+        return lo, hi
+
+    def snippets(self, starts: np.ndarray, ends: np.ndarray, pad: int = 40) -> list[str]:
+        """The folded text around each match, clipped to its row (for evidence rows)."""
+        lo, hi = self.snippet_bounds(starts, ends, pad)
         t = self.text
-        return [t[a:b].strip() for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+        return [t[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
 
 
 def count_words_from(corpus: Corpus, words: list[str]) -> np.ndarray:

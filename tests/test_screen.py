@@ -433,3 +433,362 @@ def test_labelled_set_agreement() -> None:
 MARKER_FLOOR = 0.94
 RELEVANT_FLOOR = 0.97
 PILLAR_FLOOR = 0.95
+
+
+def test_aggregate_lines_are_not_screened() -> None:
+    df = frame(
+        [
+            {
+                "id": "AGG",
+                "cc": "SOM",
+                "gm": 2,
+                "sc": 15180,
+                "t": "Aggregate activities",
+                "d": "Support to survivors of gender-based violence and women's participation.",
+            },
+            {"id": "P", "cc": "SOM", "gm": 2, "t": "GBV", "d": "Support to GBV survivors."},
+            {"id": "N", "cc": "SOM", "t": "GBV", "d": "Support to GBV survivors."},
+        ]
+    )
+    plain_res, plain_ev = screen(df)
+    df["is_aggregate"] = pd.array([True, False, None], dtype="boolean")
+    res, ev = screen(df)
+    agg = res.iloc[0]
+    assert agg["marker_flag"] == "not_screened"
+    assert all(agg[p] == 0 for p in PILLARS)
+    assert not agg["wps_relevant"]
+    assert pd.isna(agg["marker_assessed"])
+    assert agg["marker_claimed"] == 2
+    assert agg["confidence"] == "low"
+    assert agg["summary"] == "Aggregate of small activities reported in bulk: not screened."
+    assert "AGG" not in set(ev["project_id"])
+    # Rows that are not aggregates (False or NA) screen as they do without the column.
+    pd.testing.assert_frame_equal(res.iloc[1:], plain_res.iloc[1:])
+    pd.testing.assert_frame_equal(ev, plain_ev[plain_ev["project_id"] != "AGG"])
+    assert str(res["marker_assessed"].dtype) == "Int8"
+
+
+# ------------------------------------------------------------------------------ golden output
+# A fixed frame of hard cases (accents, dashes and CJK, nulls, glued sentences, negation, counter
+# evidence, partners, codes). Its output was captured from the engine before the speed work and
+# must not change when the engine is made faster: compare a rewrite against these rows.
+GOLDEN_ROWS = [
+    {
+        "id": "G1",
+        "cc": "AFG",
+        "sc": 15220,
+        "gm": 2,
+        "t": "Women's participation in district peace councils",
+        "d": "The programme strengthens the participation of women in peace councils. It trains "
+        "women mediators. A gender analysis carried out in 2021 showed that women held 4.5% "
+        "of seats.",
+        "i": "Share of council members who are women; number of women mediators trained",
+    },
+    {
+        "id": "G2",
+        "ch": "humanitarian",
+        "gam": 1,
+        "cc": "SSD",
+        "t": "GBV response",
+        "d": "Clinical management of rape and GBV case management for "
+        "displaced women and girls in camps. No gender analysis . Women leaders were consulted.",
+    },
+    {
+        "id": "G3",
+        "cc": "KEN",
+        "gm": 1,
+        "t": "Rural roads",
+        "d": "Rehabilitation of feeder roads. Gender equality is a cross-cutting issue and will be "
+        "mainstreamed. The contractor signs the code of conduct on prevention of sexual "
+        "exploitation and abuse. The project will benefit women and youth.",
+    },
+    {
+        "id": "G4",
+        "cc": "MLI",
+        "gm": 2,
+        "t": "Violences basées sur le genre — Mopti",
+        "d": "Prise en charge des survivantes de violences basées sur le genre; la participation "
+        "des femmes aux processus de paix n'est pas ciblée.",
+        "o": "Égalité femmes-hommes",
+    },
+    {
+        "id": "G5",
+        "cc": "UGA",
+        "t": "Støtte til kvinders deltagelse i fredsopbygning",
+        "d": "Projektet styrker indsatsen mod kønsbaseret vold i flygtningelejre og kvindernes "
+        "deltagelse. Der er ikke gennemført en kønsanalyse.",
+        "p": "UN Women",
+    },
+    {
+        "id": "G6",
+        "cc": "VNM",
+        "gm": 0,
+        "t": "DOMESTIC VIOLENCE HOTLINE",
+        "d": "A hotline and shelters for women survivors of domestic violence; police training "
+        "on case handling. Indicators will be disaggregated by sex and age.",
+        "i": "% of beneficiaries who are female",
+    },
+    {"id": "G7", "t": None, "d": None},
+    {
+        "id": "G8",
+        "cc": "SOM",
+        "sc": 15130,
+        "t": "Boreholes",
+        "d": "Water points for pastoralists.The design did not draw on a gender analysis!! "
+        "Women's committees manage the wells… ½ of members are women (目标).",
+        "i": "Number of women on water committees",
+    },
+    {
+        "id": "G9",
+        "ch": "multilateral",
+        "cc": "COD",
+        "gm": 2,
+        "t": "Ending impunity for conflict-related sexual violence",
+        "d": "Support to mobile courts to prosecute sexual violence committed by armed groups. "
+        "Survivors of gender-based violence and women's rights organisations receive support "
+        "from the Women's Peace and Humanitarian Fund.",
+        "i": "Number of CRSV cases prosecuted; % of survivors accompanied by a lawyer",
+    },
+    {
+        "id": "G10",
+        "cc": "UKR",
+        "gm": 1,
+        "t": "Security sector reform programme",
+        "d": "Security sector reform with women police officers. Not a gender project; "
+        "without a gender analysis.",
+        "i": "",
+    },
+]
+
+RESULT_DTYPES = {
+    "participation": "Int8",
+    "marker_claimed": "Int64",
+    "marker_assessed": "Int8",
+    "marker_flag": "string",
+    "gender_score": "float64",
+    "confidence": "string",
+    "word_count": "Int64",
+    "wps_relevant": "bool",
+}
+EVIDENCE_DTYPES = {
+    "criterion": "category",
+    "field": "category",
+    "matched_text": "category",
+    "direction": "category",
+    "weight": "float64",
+    "context": "string",
+}
+
+
+def _compact(df: pd.DataFrame, names: list[str], index: bool = False) -> list[str]:
+    """Each row as ``value|value|...`` (NA as None), optionally led by its index."""
+
+    def plain(v: object) -> str:
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            return "None"
+        return str(v.item() if hasattr(v, "item") else v)
+
+    rows = df[names].astype(object).itertuples(index=False)
+    return [
+        "|".join(([str(i)] if index else []) + [plain(v) for v in row])
+        for i, row in zip(df.index, rows, strict=True)
+    ]
+
+
+def test_golden_frame_gives_the_same_output() -> None:
+    res, ev = screen(frame(GOLDEN_ROWS))
+    got_res = _compact(res, [c for c in RESULT_COLUMNS if c != "rubric_version"])
+    got_ev = _compact(ev, [c for c in EVIDENCE_COLUMNS if c != "framework"], index=True)
+    assert got_res == GOLDEN_RESULTS
+    assert got_ev == GOLDEN_EVIDENCE
+    assert {c: str(t) for c, t in res.dtypes.items() if c in RESULT_DTYPES} == RESULT_DTYPES
+    assert {c: str(t) for c, t in ev.dtypes.items() if c in EVIDENCE_DTYPES} == EVIDENCE_DTYPES
+    assert res.index.equals(pd.RangeIndex(len(GOLDEN_ROWS)))
+    assert (ev["framework"].astype(str) != "").all()
+
+
+GOLDEN_RESULTS = [
+    "G1|bilateral|2|0|0|0|True|True|dac|2|2|consistent|12.88|medium|48|WPS: participation"
+    " explicit; gender principal (2); claimed DAC 2: consistent",
+    "G2|humanitarian|1|2|0|1|True|True|gam|1|2|underclaimed|11.5|medium|24|WPS: participa"
+    "tion passing, protection explicit, relief and recovery passing; gender principal (2)"
+    "; claimed GAM 1: underclaimed",
+    "G3|bilateral|0|0|0|1|False|True|dac|1|0|overclaimed|-1.0|medium|38|WPS: relief and r"
+    "ecovery passing; gender not targeted (0); claimed DAC 1: overclaimed",
+    "G4|bilateral|1|2|0|0|True|True|dac|2|2|consistent|14.5|medium|32|WPS: participation "
+    "passing, protection explicit; gender principal (2); claimed DAC 2: consistent",
+    "G5|bilateral|2|1|0|0|True|True|None|None|2|not_screened|17.25|medium|23|WPS: partici"
+    "pation explicit, protection passing; gender principal (2); no marker claimed",
+    "G6|bilateral|0|0|0|0|False|False|dac|0|2|underclaimed|12.0|medium|31|not a WPS setti"
+    "ng; gender principal (2); claimed DAC 0: underclaimed",
+    "G7|bilateral|0|0|0|0|False|False|None|None|0|not_screened|0.0|low|0|not a WPS settin"
+    "g; gender not targeted (0); no marker claimed; low confidence: text too short or not"
+    " in a covered language",
+    "G8|bilateral|0|0|0|0|False|True|None|None|1|not_screened|3.75|medium|32|no WPS pilla"
+    "r; gender significant (1); no marker claimed",
+    "G9|multilateral|2|2|2|0|True|True|dac|2|2|consistent|22.25|high|50|WPS: participatio"
+    "n explicit, protection explicit, prevention explicit; gender principal (2); claimed "
+    "DAC 2: consistent",
+    "G10|bilateral|0|0|0|0|False|False|dac|1|1|consistent|4.5|low|19|not a WPS setting; g"
+    "ender significant (1); claimed DAC 1: consistent; low confidence: text too short or "
+    "not in a covered language",
+]
+GOLDEN_EVIDENCE = [
+    "0|G1|context.fragile|recipient_country|AFG (extremely fragile, OECD States of Fragil"
+    "ity 2022)|for|None|context|1.0|",
+    "0|G1|context.conflict|sector_code|15220|for|None|context|1.0|",
+    "0|G1|participation.decision_making|title|women s participation|for|participation|gen"
+    "der_objective|2.5|women s participation in district peace councils",
+    "0|G1|participation.decision_making|description|participation of women|for|participat"
+    "ion|gender_objective|2.5|the programme strengthens the participation of women in pea"
+    "ce councils it trains women mediat",
+    "0|G1|participation.decision_making|description|women mediator*|for|participation|gen"
+    "der_objective|2.5|ion of women in peace councils it trains women mediators a gender "
+    "analysis carried out in 2021",
+    "0|G1|participation.decision_making|description|women in peace*|for|participation|gen"
+    "der_objective|2.5|ogramme strengthens the participation of women in peace councils i"
+    "t trains women mediators a ge",
+    "0|G1|participation.decision_making|indicators|women mediator*|for|participation|gend"
+    "er_objective|2.5|council members who are women number of women mediators trained",
+    "0|G1|marker.gender_analysis|description|gender analysis|for|None|gender_analysis|1.5"
+    "|ace councils it trains women mediators a gender analysis carried out in 2021 showed"
+    " that women he",
+    "0|G1|marker.gender_indicator|indicators|number of women|for|None|gender_indicator|1."
+    "5|share of council members who are women number of women mediators trained",
+    "0|G1|marker.gender_indicator|indicators|are women|for|None|gender_indicator|1.5|shar"
+    "e of council members who are women number of women mediators trained",
+    "0|G1|marker.women_mention|description|women|for|None|women_mention|0.5|analysis carr"
+    "ied out in 2021 showed that women held 4 5 of seats",
+    "1|G2|context.fragile|recipient_country|SSD (extremely fragile, OECD States of Fragil"
+    "ity 2022)|for|None|context|1.0|",
+    "1|G2|context.conflict|description|displaced|for|None|context|1.0|ment of rape and gb"
+    "v case management for displaced women and girls in camps no gender analy",
+    "1|G2|participation.decision_making|description|women leader*|for|participation|gende"
+    "r_objective|2.5|en and girls in camps no gender analysis women leaders were consulte"
+    "d",
+    "1|G2|protection.sgbv|title|GBV|for|protection|gender_objective|3.0|gbv response",
+    "1|G2|protection.sgbv|description|clinical management of rape|for|protection|gender_o"
+    "bjective|3.0|clinical management of rape and gbv case management for displaced wo",
+    "1|G2|protection.sgbv|description|gbv case management|for|protection|gender_objective"
+    "|3.0|clinical management of rape and gbv case management for displaced women and gir"
+    "ls in camps n",
+    "1|G2|relief.womens_needs|description|displaced women|for|relief_recovery|gender_obje"
+    "ctive|2.5|ment of rape and gbv case management for displaced women and girls in camp"
+    "s no gender analysis wo",
+    "1|G2|marker.women_mention|description|girls|for|None|women_mention|0.5|case manageme"
+    "nt for displaced women and girls in camps no gender analysis women leader",
+    "1|G2|counter.not_targeted|description|no gender analysis|against|None|not_targeted|-"
+    "3.0|t for displaced women and girls in camps no gender analysis women leaders were c"
+    "onsulted",
+    "2|G3|context.fragile|recipient_country|KEN (fragile, OECD States of Fragility 2022)|"
+    "for|None|context|1.0|",
+    "2|G3|counter.boilerplate|description|gender equality is a cross cutting|against|None"
+    "|boilerplate|-1.0|rehabilitation of feeder roads gender equality is a cross cutting "
+    "issue and will be mainstreamed the contr",
+    "2|G3|counter.safeguarding|description|prevention of sexual exploitation and abuse|ag"
+    "ainst|None|safeguarding|0.0|contractor signs the code of conduct on prevention of se"
+    "xual exploitation and abuse the project will benefit women and youth",
+    "2|G3|counter.safeguarding|description|sexual exploitation and abuse|against|None|saf"
+    "eguarding|0.0|gns the code of conduct on prevention of sexual exploitation and abuse"
+    " the project will benefit women and youth",
+    "2|G3|counter.safeguarding|description|code of conduct|against|None|safeguarding|0.0|"
+    "be mainstreamed the contractor signs the code of conduct on prevention of sexual exp"
+    "loitation and",
+    "2|G3|counter.beneficiary_list|description|women and youth|against|relief_recovery|be"
+    "neficiary_list|0.0|ation and abuse the project will benefit women and youth",
+    "3|G4|context.fragile|recipient_country|MLI (extremely fragile, OECD States of Fragil"
+    "ity 2022)|for|None|context|1.0|",
+    "3|G4|context.conflict|description|processus de paix|for|None|context|1.0|le genre la"
+    " participation des femmes aux processus de paix n est pas ciblee",
+    "3|G4|participation.decision_making|description|participation des femmes|for|particip"
+    "ation|gender_objective|2.5|ntes de violences basees sur le genre la participation de"
+    "s femmes aux processus de paix n est pas ciblee",
+    "3|G4|protection.sgbv|title|violences basees sur le genre|for|protection|gender_objec"
+    "tive|3.0|violences basees sur le genre mopti",
+    "3|G4|protection.sgbv|description|violences basees sur le genre|for|protection|gender"
+    "_objective|3.0|prise en charge des survivantes de violences basees sur le genre la p"
+    "articipation des femmes aux processu",
+    "3|G4|protection.sgbv|description|survivantes de violences|for|protection|gender_obje"
+    "ctive|3.0|prise en charge des survivantes de violences basees sur le genre la partic"
+    "ipation des",
+    "3|G4|protection.sgbv|description|prise en charge des survivantes|for|protection|gend"
+    "er_objective|3.0|prise en charge des survivantes de violences basees sur le genre la"
+    " part",
+    "3|G4|marker.gender_objective|objectives|egalite femmes hommes|for|None|gender_object"
+    "ive|2.0|egalite femmes hommes",
+    "4|G5|context.fragile|recipient_country|UGA (fragile, OECD States of Fragility 2022)|"
+    "for|None|context|1.0|",
+    "4|G5|context.conflict|title|fredsopbygning*|for|None|context|1.0|stotte til kvinders"
+    " deltagelse i fredsopbygning",
+    "4|G5|context.conflict|description|flygtning*|for|None|context|1.0|styrker indsatsen "
+    "mod konsbaseret vold i flygtningelejre og kvindernes deltagelse der er i",
+    "4|G5|participation.decision_making|title|kvinders deltagelse|for|participation|gende"
+    "r_objective|2.5|stotte til kvinders deltagelse i fredsopbygning",
+    "4|G5|participation.decision_making|description|kvindernes deltagelse|for|participati"
+    "on|gender_objective|2.5|od konsbaseret vold i flygtningelejre og kvindernes deltagel"
+    "se der er ikke gennemfort en konsanalyse",
+    "4|G5|participation.womens_organisations|partner|UN Women|for|participation|gender_ob"
+    "jective|2.5|un women",
+    "4|G5|protection.sgbv|description|konsbaseret vold|for|protection|gender_objective|3."
+    "0|projektet styrker indsatsen mod konsbaseret vold i flygtningelejre og kvindernes d"
+    "eltagel",
+    "4|G5|marker.principal_purpose|partner|UN Women|for|None|gender_objective|2.0|un women",
+    "4|G5|marker.gender_analysis|description|konsanalyse*|against|None|gender_analysis|1."
+    "5|nes deltagelse der er ikke gennemfort en konsanalyse",
+    "5|G6|protection.sgbv|title|domestic violence|for|protection|gender_objective|3.0|dom"
+    "estic violence hotline",
+    "5|G6|protection.sgbv|description|domestic violence|for|protection|gender_objective|3"
+    ".0|line and shelters for women survivors of domestic violence police training on cas"
+    "e handling indicat",
+    "5|G6|protection.sgbv|description|shelters for women|for|protection|gender_objective|"
+    "3.0|a hotline and shelters for women survivors of domestic violence police tr",
+    "5|G6|marker.gender_indicator|indicators|of beneficiaries who are female|for|None|gen"
+    "der_indicator|1.5|of beneficiaries who are female",
+    "5|G6|marker.sex_disaggregated|description|disaggregated by sex and age|for|None|sex_"
+    "disaggregated|0.75|ning on case handling indicators will be disaggregated by sex and"
+    " age",
+    "7|G8|context.fragile|recipient_country|SOM (extremely fragile, OECD States of Fragil"
+    "ity 2022)|for|None|context|1.0|",
+    "7|G8|relief.womens_needs|description|women s committees|against|relief_recovery|gend"
+    "er_objective|2.5|design did not draw on a gender analysis women s committees manage "
+    "the wells 1 2 of members are wome",
+    "7|G8|marker.gender_analysis|description|gender analysis|against|None|gender_analysis"
+    "|1.5|astoralists the design did not draw on a gender analysis women s committees man"
+    "age the wells 1 2",
+    "7|G8|marker.gender_indicator|description|are women|for|None|gender_indicator|1.5|mmi"
+    "ttees manage the wells 1 2 of members are women",
+    "7|G8|marker.gender_indicator|indicators|number of women|for|None|gender_indicator|1."
+    "5|number of women on water committees",
+    "8|G9|context.fragile|recipient_country|COD (extremely fragile, OECD States of Fragil"
+    "ity 2022)|for|None|context|1.0|",
+    "8|G9|context.conflict|title|conflict|for|None|context|1.0|ending impunity for confli"
+    "ct related sexual violence",
+    "8|G9|context.conflict|description|armed group*|for|None|context|1.0|o prosecute sexu"
+    "al violence committed by armed groups survivors of gender based violence and",
+    "8|G9|participation.womens_organisations|description|women s rights organisation*|for"
+    "|participation|gender_objective|2.5|s survivors of gender based violence and women s"
+    " rights organisations receive support from the women s peace",
+    "8|G9|participation.womens_organisations|description|Women's Peace and Humanitarian F"
+    "und|for|participation|gender_objective|2.5|s organisations receive support from the "
+    "women s peace and humanitarian fund",
+    "8|G9|protection.sgbv|description|survivors of gender based violence|for|protection|g"
+    "ender_objective|3.0|exual violence committed by armed groups survivors of gender bas"
+    "ed violence and women s rights organisations receive",
+    "8|G9|protection.sgbv|indicators|CRSV|for|protection|gender_objective|3.0|number of c"
+    "rsv cases prosecuted of survivors accompanie",
+    "8|G9|prevention.impunity|title|impunity for conflict related sexual violence|for|pre"
+    "vention|gender_objective|3.0|ending impunity for conflict related sexual violence",
+    "8|G9|prevention.impunity|description|prosecute sexual violence|for|prevention|gender"
+    "_objective|3.0|support to mobile courts to prosecute sexual violence committed by ar"
+    "med groups survivors of g",
+    "8|G9|marker.principal_purpose|description|Women's Peace and Humanitarian Fund|for|No"
+    "ne|gender_objective|2.0|s organisations receive support from the women s peace and h"
+    "umanitarian fund",
+    "9|G10|participation.security_sector|description|women police*|for|participation|gend"
+    "er_objective|2.5|security sector reform with women police officers not a gender proj"
+    "ect without a",
+    "9|G10|marker.gender_analysis|description|gender analysis|for|None|gender_analysis|1."
+    "5|officers not a gender project without a gender analysis",
+    "9|G10|marker.women_mention|description|gender|for|None|women_mention|0.5|reform with"
+    " women police officers not a gender project without a gender analysis",
+]
