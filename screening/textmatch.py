@@ -40,7 +40,9 @@ def fold_text(text: str) -> str:
     # Lower, decompose, lower again: compatibility forms (a mathematical 𝘈) decompose to
     # upper-case ASCII, which the column path lower-cases after decomposing too.
     s = unicodedata.normalize("NFKD", text.lower()).lower()
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    # Drop nonspacing marks by category, as the column path's \p{Mn} does: some marks
+    # (Zanabazar final letters, say) are Mn with combining class 0.
+    s = "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
     for src, dst in _LETTERS.items():
         s = s.replace(src, dst)
     s = re.sub(_NOT_WORD, " ", s)

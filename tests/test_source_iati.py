@@ -138,7 +138,7 @@ def test_humanitarian_purpose_code_alone(tmp_path):
 def test_budgets_commitments_and_currency(v2, v1):
     row = v2.loc["XX-TEST-0001"]
     assert (row["budget"], row["currency"]) == ("250000.50", "EUR")  # originals; default currency
-    assert extra(row)["budget_source"] == "budget-original"
+    assert extra(row)["budget_basis"] == "budget-original"
     row = v2.loc["XX-TEST-0002"]
     assert (row["budget"], row["currency"]) == ("7500.25", "USD")  # commitments (type 2) only
     assert (v1.loc["XX-OLD-101", "budget"], v1.loc["XX-OLD-101", "currency"]) == ("30000", "GBP")
@@ -165,6 +165,174 @@ def test_dates_and_status(v2, v1):
         "2013-03-31",
         "completed",
     )
+
+
+# --- fallbacks for what a publisher left out (channel, budget, sector, recipient) ------------
+
+# Invented activities, each missing something the pipeline requires, in 2.03 and 1.03 layout.
+GAPS = """<?xml version="1.0" encoding="UTF-8"?>
+<iati-activities version="2.03">
+  <iati-activity default-currency="EUR">
+    <iati-identifier>GAP-CORE</iati-identifier>
+    <reporting-org ref="GAP" type="10"><narrative>Gap Ministry</narrative></reporting-org>
+    <title><narrative>Core contribution to a UN fund for women</narrative></title>
+    <recipient-country code="ML"/>
+    <sector vocabulary="1" code="15170"/>
+    <default-aid-type code="B02"/>
+    <budget><value>500</value></budget>
+  </iati-activity>
+  <iati-activity default-currency="EUR">
+    <iati-identifier>GAP-TX-AID</iati-identifier>
+    <reporting-org ref="GAP" type="40"><narrative>Gap Fund</narrative></reporting-org>
+    <title><narrative>Grants to women's organisations</narrative></title>
+    <transaction><transaction-type code="2"/><value>100</value><aid-type code="C01"/></transaction>
+    <transaction><transaction-type code="2"/><value>900</value><aid-type code="B01"/></transaction>
+    <transaction>
+      <transaction-type code="3"/><value>50</value>
+      <sector vocabulary="1" code="15180"/><recipient-country code="KE"/>
+    </transaction>
+    <transaction>
+      <transaction-type code="3"/><value>70</value>
+      <sector vocabulary="1" code="15170"/><recipient-country code="UG"/>
+    </transaction>
+  </iati-activity>
+  <iati-activity default-currency="SEK">
+    <iati-identifier>GAP-MULTI</iati-identifier>
+    <reporting-org ref="GAP-UN" type="40"><narrative>Gap Agency</narrative></reporting-org>
+    <title><narrative>Women mediators</narrative></title>
+    <recipient-country code="CO"/>
+    <sector vocabulary="1" code="15220"/>
+    <default-aid-type code="C01"/>
+    <transaction><transaction-type code="3"/><value>1000</value></transaction>
+    <transaction><transaction-type code="4"/><value>250.5</value></transaction>
+    <transaction><transaction-type code="1"/><value>99999</value></transaction>
+  </iati-activity>
+  <iati-activity default-currency="EUR">
+    <iati-identifier>GAP-MIXED</iati-identifier>
+    <reporting-org ref="GAP" type="90"><narrative>Gap Other</narrative></reporting-org>
+    <title><narrative>Spending in two currencies</narrative></title>
+    <recipient-country code="CO"/>
+    <sector vocabulary="2" code="151"/>
+    <collaboration-type code="99"/>
+    <transaction><transaction-type code="3"/><value>1000</value></transaction>
+    <transaction><transaction-type code="4"/><value currency="USD">500</value></transaction>
+  </iati-activity>
+  <iati-activity default-currency="EUR" humanitarian="1">
+    <iati-identifier>GAP-HUM</iati-identifier>
+    <reporting-org ref="GAP" type="21"><narrative>Gap NGO</narrative></reporting-org>
+    <title><narrative>Shelter for displaced women</narrative></title>
+    <default-aid-type code="B02"/>
+  </iati-activity>
+  <iati-activity default-currency="EUR">
+    <iati-identifier>GAP-NGO</iati-identifier>
+    <reporting-org ref="GAP" type="22"><narrative>Gap NGO</narrative></reporting-org>
+    <title><narrative>Women's shelters</narrative></title>
+    <collaboration-type code="9"/>
+    <budget><value>10</value></budget>
+    <transaction><transaction-type code="3"/><value>999</value></transaction>
+  </iati-activity>
+</iati-activities>
+"""
+
+GAPS_V1 = """<?xml version="1.0" encoding="UTF-8"?>
+<iati-activities version="1.03">
+  <iati-activity default-currency="GBP">
+    <iati-identifier>GAP-OLD</iati-identifier>
+    <reporting-org ref="GAP" type="21">Gap Charity</reporting-org>
+    <title>Women's groups</title>
+    <transaction><transaction-type code="D"/><value>300</value></transaction>
+    <transaction><transaction-type code="E"/><value>200</value></transaction>
+    <transaction><transaction-type code="IR"/><value>7</value></transaction>
+  </iati-activity>
+</iati-activities>
+"""
+
+
+@pytest.fixture(scope="module")
+def gaps(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gaps")
+    frames = []
+    for name, text in (("gaps.xml", GAPS), ("gaps_v1.xml", GAPS_V1)):
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        frames.append(read_iati(path).rows)
+    return pd.concat(frames).set_index("project_id", drop=False)
+
+
+def test_channel_without_collaboration_type(gaps):
+    def channel(pid):
+        return gaps.loc[pid, "channel"], extra(gaps.loc[pid]).get("channel_basis")
+
+    # B02 core contribution to a multilateral, reported by a government
+    assert channel("GAP-CORE") == ("multilateral", "default-aid-type B02")
+    # no default: the transaction aid type with the most money (B01 900 over C01 100)
+    assert channel("GAP-TX-AID") == ("bilateral", "transaction aid-type B01")
+    # C01 says nothing about the channel: the reporting organisation's type (40 multilateral)
+    assert channel("GAP-MULTI") == ("multilateral", "reporting-org type 40")
+    assert channel("GAP-OLD") == ("bilateral", "reporting-org type 21")  # 1.0x, NGO
+    # an unknown collaboration type falls back too, and says so
+    assert channel("GAP-NGO") == (
+        "bilateral",
+        "reporting-org type 22 (collaboration-type 9 unknown)",
+    )
+    # organisation type 90 (other) decides nothing: no channel, normalise rejects the row
+    assert pd.isna(gaps.loc["GAP-MIXED", "channel"])
+    assert "channel_basis" not in extra(gaps.loc["GAP-MIXED"])
+    # the humanitarian flag beats any aid type
+    assert channel("GAP-HUM") == ("humanitarian", "humanitarian flag")
+
+
+def test_channel_basis_of_collaboration_type(v2):
+    assert extra(v2.loc["XX-TEST-0001"])["channel_basis"] == "collaboration-type 1"
+    assert extra(v2.loc["XX-TEST-0002"])["channel_basis"] == "humanitarian flag"
+
+
+def test_budget_from_disbursements_and_expenditure(gaps):
+    row = gaps.loc["GAP-MULTI"]
+    # disbursements 1000 + expenditure 250.5; incoming funds (type 1) are not spending
+    assert (row["budget"], row["currency"]) == ("1250.50", "SEK")
+    assert extra(row)["budget_basis"] == "disbursements"
+    row = gaps.loc["GAP-OLD"]  # 1.0x D + E; IR (interest repayment) is not spending
+    assert (row["budget"], row["currency"]) == ("500", "GBP")
+    assert extra(row)["budget_basis"] == "disbursements"
+    # commitments come first; a budget before both
+    assert extra(gaps.loc["GAP-TX-AID"])["budget_basis"] == "commitments"
+    assert gaps.loc["GAP-TX-AID", "budget"] == "1000"
+    assert (gaps.loc["GAP-NGO", "budget"], extra(gaps.loc["GAP-NGO"])["budget_basis"]) == (
+        "10",
+        "budget-original",
+    )
+
+
+def test_disbursements_in_two_currencies_are_not_summed(gaps):
+    row = gaps.loc["GAP-MIXED"]
+    assert row["budget"] == "1000 EUR + 500 USD"  # normalise rejects: number.invalid
+    assert pd.isna(row["currency"])
+    assert extra(row)["budget_totals"] == {"EUR": 1000.0, "USD": 500.0}
+
+
+def test_sector_and_recipient_from_transactions(gaps):
+    row = gaps.loc["GAP-TX-AID"]  # none on the activity: the transaction with most money
+    assert (row["sector_code"], row["recipient_country"]) == ("15170", "UGA")
+    # an activity-level sector or country wins over transactions
+    assert (gaps.loc["GAP-CORE", "sector_code"], gaps.loc["GAP-CORE", "recipient_country"]) == (
+        "15170",
+        "MLI",
+    )
+    # DAC-3 categories only: no purpose code, left missing (validate: required.missing)
+    assert pd.isna(gaps.loc["GAP-MIXED", "sector_code"])
+
+
+def test_fallbacks_pass_normalise(gaps):
+    from screening.normalise import normalise
+
+    projects, findings = normalise(gaps.reset_index(drop=True).assign(source="iati"))
+    projects = projects.set_index("project_id")
+    assert projects.loc["GAP-MULTI", "channel"] == "multilateral"
+    assert projects.loc["GAP-MULTI", "budget"] == 1250.5
+    errors = findings[findings["severity"] == "error"]
+    mixed = errors[errors["row_number"] == 4]  # GAP-MIXED: no channel, budget not a number
+    assert set(mixed["column_name"]) >= {"channel", "budget"}
 
 
 def test_gzip_reads_like_plain(tmp_path):

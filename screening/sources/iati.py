@@ -246,14 +246,14 @@ def _activity(
     markers = [_marker(e) for e in kids["policy-marker"]]
     gender = next((m["significance"] for m in markers if m["gender"] and m["significance"]), None)
 
-    humanitarian_flag = (a.get("humanitarian") or "").strip().lower() in ("1", "true")
     collaboration = _first_attr(kids["collaboration-type"], "code")
-    if humanitarian_flag or kids["humanitarian-scope"] or is_humanitarian_purpose(sector_code):
-        channel = "humanitarian"
-    else:
-        channel = channel_of_bi_multi(collaboration)
+    reporting = kids["reporting-org"][0] if kids["reporting-org"] else None
+    default_aid_type = _aid_type(kids["default-aid-type"])
+    channel, channel_basis = _channel(
+        a, kids, sector_code, collaboration, default_aid_type, transactions, reporting
+    )
 
-    budget, currency, budget_source, budget_totals = _money(
+    budget, currency, budget_basis, budget_totals = _money(
         kids["budget"], transactions, a.get("default-currency")
     )
     dates = _dates(kids["activity-date"])
@@ -264,23 +264,24 @@ def _activity(
         if (o.get("role") or "").strip().lower() in cl["implementing_roles"]
     ]
     partner = "; ".join(dict.fromkeys(p for p in partners if p)) or None
-    reporting = kids["reporting-org"][0] if kids["reporting-org"] else None
 
     extra = {
         "iati_version": a.get("version") or file_version,
         "reporting_org": _org_name(reporting, lang) if reporting is not None else None,
         "reporting_org_ref": reporting.get("ref") if reporting is not None else None,
+        "reporting_org_type": reporting.get("type") if reporting is not None else None,
         "hierarchy": a.get("hierarchy"),
         "humanitarian": a.get("humanitarian"),
         "collaboration_type": collaboration,
-        "default_aid_type": _first_attr(kids["default-aid-type"], "code"),
+        "channel_basis": channel_basis,
+        "default_aid_type": default_aid_type or _first_attr(kids["default-aid-type"], "code"),
         "default_flow_type": _first_attr(kids["default-flow-type"], "code"),
         "activity_status": status_code,
         "recipient_countries": [_public(c) for c in countries],
         "recipient_regions": [_public(r) for r in regions],
         "sectors": [_public(s) for s in sectors],
         "policy_markers": markers,
-        "budget_source": budget_source,
+        "budget_basis": budget_basis,
         "budget_totals": budget_totals,
         "other_description": descriptions.get("other") if general else None,
         "dates": dates,
@@ -532,15 +533,72 @@ def _marker(elem: Element) -> dict:
     return {"vocabulary": vocabulary, "code": code, "significance": significance, "gender": gender}
 
 
+def _aid_type(elems: list[Element]) -> str | None:
+    """The first DAC aid type code (vocabulary 1 or none) among `default-aid-type`/`aid-type`."""
+    vocabularies = codelists()["aid_type_vocabulary_dac"]
+    for e in elems:
+        code = (e.get("code") or "").strip().upper()
+        if code and (e.get("vocabulary") or "").strip() in vocabularies:
+            return code
+    return None
+
+
+def _channel(
+    a: Element,
+    kids: dict[str, list[Element]],
+    sector_code: str | None,
+    collaboration: str | None,
+    default_aid_type: str | None,
+    transactions: list[dict],
+    reporting: Element | None,
+) -> tuple[str | None, str | None]:
+    """Our channel and what it rests on (extra["channel_basis"]), the first that applies.
+
+    Humanitarian (the flag, a humanitarian-scope, a 7xxxx purpose code); else the
+    collaboration type; else, when that is absent or not a known code, the aid type (the
+    activity's default, else the one of its transactions carrying the most money) when the
+    aid type fixes the channel (core contributions); else the reporting organisation's type.
+    The tables are in crs_iati_codelists.yaml. None when nothing applies: normalise then
+    rejects the row with channel.unknown.
+    """
+    cl = codelists()
+    if (a.get("humanitarian") or "").strip().lower() in ("1", "true"):
+        return "humanitarian", "humanitarian flag"
+    if kids["humanitarian-scope"]:
+        return "humanitarian", "humanitarian-scope"
+    if is_humanitarian_purpose(sector_code):
+        return "humanitarian", f"purpose code {sector_code}"
+    channel = channel_of_bi_multi(collaboration)
+    if channel:
+        return channel, f"collaboration-type {collaboration}"
+    unknown = f" (collaboration-type {collaboration} unknown)" if collaboration else ""
+    aid_type, where = default_aid_type, "default-aid-type"
+    if not aid_type:
+        aid_type, where = (
+            _weighted([(t["aid_type"], t["value"]) for t in transactions if t["aid_type"]]),
+            "transaction aid-type",
+        )
+    entry = cl["aid_type_channel"].get(aid_type or "")
+    if entry:
+        return entry["channel"], f"{where} {aid_type}{unknown}"
+    org_type = (reporting.get("type") or "").strip() if reporting is not None else ""
+    entry = cl["reporting_org_type_channel"].get(org_type)
+    if entry:
+        return entry["channel"], f"reporting-org type {org_type}{unknown}"
+    return None, None
+
+
 def _transaction(t: Element, lang: str | None, default_currency: str | None) -> dict:
     cl = codelists()
     kind = ""
     value_text, currency = "", default_currency
-    sectors, country = [], None
+    sectors, country, aid_types = [], None, []
     for c in t:
         tag = _local(c.tag)
         if tag == "transaction-type":
             kind = (c.get("code") or "").strip()
+        elif tag == "aid-type":
+            aid_types.append(c)
         elif tag == "value":
             value_text = (c.text or "").strip()
             currency = (c.get("currency") or "").strip() or default_currency
@@ -553,6 +611,8 @@ def _transaction(t: Element, lang: str | None, default_currency: str | None) -> 
     value = _number(value_text)
     return {
         "commitment": kind.upper() in cl["commitment_transaction_types"],
+        "spending": kind.upper() in cl["spending_transaction_types"],
+        "aid_type": _aid_type(aid_types),
         "value": value,
         "value_text": value_text,
         "currency": (currency or "").strip().upper() or None,
@@ -573,9 +633,11 @@ def _money(
 ) -> tuple[str | None, str | None, str | None, dict]:
     """Budget text, currency, where it came from, and the totals per currency.
 
-    Original budgets summed; else revised ones; else the commitments. Amounts in more than
-    one currency are not converted or guessed: the budget becomes "1000 EUR + 500 USD",
-    which normalise rejects as not a number, with both amounts in the message.
+    Original budgets summed; else revised ones; else the commitments; else, for an activity
+    that publishes only what it spent, its disbursements and expenditure ("disbursements").
+    Amounts in more than one currency are not converted or guessed: the budget becomes
+    "1000 EUR + 500 USD", which normalise rejects as not a number, with both amounts in the
+    message.
     """
     cl = codelists()
     original, revised = [], []
@@ -594,10 +656,12 @@ def _money(
         elif kind in cl["revised_budget_types"]:
             revised.append(entry)
     commitments = [t for t in transactions if t["commitment"]]
+    spending = [t for t in transactions if t["spending"]]
     for source, entries in (
         ("budget-original", original),
         ("budget-revised", revised),
         ("commitments", commitments),
+        ("disbursements", spending),
     ):
         if entries:
             return (*_total(entries), source, _totals(entries))
