@@ -72,6 +72,11 @@ class ReadResult:
         """Every line under the header, merged, blank and total lines included."""
         return len(self.rows) + self.rows_merged
 
+    @property
+    def rows_skipped(self) -> int:
+        """Lines that are not projects (blank, total)."""
+        return int(self.rows["skip_rule"].notna().sum())
+
 
 def read_upload(path: Path, file_name: str | None = None) -> ReadResult:
     """The read stage's entry point: an IATI activity file, a CRS extract, or a workbook/CSV.
@@ -437,16 +442,6 @@ def _sheet_channel_keys() -> dict[str, str]:
     return {rules.header_key(name): channel for channel, names in table.items() for name in names}
 
 
-@cache
-def _blank_markers() -> frozenset[str]:
-    return frozenset(m.casefold() for m in rules.field_table()["blank_markers"])
-
-
-@cache
-def _total_keys() -> frozenset[str]:
-    return frozenset(rules.header_key(m) for m in rules.field_table()["total_markers"])
-
-
 def _field_of(text: str) -> str | None:
     """The canonical field a header names; a unit in brackets may follow (`Bevilling (DKK)`)."""
     if not text:
@@ -578,7 +573,7 @@ def _read_grid(grid: _Grid) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
 
 def _blank_lines(columns: list[list[str]], n_rows: int) -> np.ndarray:
     """True for each line whose cells are all empty or blank markers (N/A, -, n.a.)."""
-    markers = _blank_markers()
+    markers = rules.blank_markers()
     blank = np.ones(n_rows, dtype=bool)
     for col in columns:
         blank &= np.fromiter((not v or v.casefold() in markers for v in col), bool, n_rows)
@@ -600,7 +595,7 @@ def _total_markers(columns: list[list[str]], fields: list[str | None], n_rows: i
     for col in [first, *anchors]:
         text = pd.Series(col, dtype="string")
         key = text.str.lower().str.replace(r"[^0-9a-z]+", "", regex=True)
-        found = found.mask((found == "") & key.isin(_total_keys()), text)
+        found = found.mask((found == "") & key.isin(rules.total_keys()), text)
     return found.to_numpy(dtype=object)
 
 

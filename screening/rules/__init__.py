@@ -84,6 +84,18 @@ def field_table() -> dict:
 
 
 @cache
+def blank_markers() -> frozenset[str]:
+    """Cell texts that mean "empty" (`N/A`, `-`, ...), case-folded."""
+    return frozenset(m.casefold() for m in field_table()["blank_markers"])
+
+
+@cache
+def total_keys() -> frozenset[str]:
+    """Header keys of the words that open a closing total line (`Total`, `I alt`, ...)."""
+    return frozenset(header_key(m) for m in field_table()["total_markers"])
+
+
+@cache
 def fields() -> dict[str, FieldSpec]:
     """Canonical fields by name, in their canonical order."""
     return {

@@ -14,7 +14,6 @@ import csv
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import yaml
 
 from screening import config
 from screening.errors import ConfigurationError, UploadRefused
+from screening.read import ReadResult
 from screening.rules import fields, rule
 
 CODELISTS_PATH = config.REFERENCE_DIR / "crs_iati_codelists.yaml"
@@ -34,43 +34,12 @@ LEAD_COLUMNS = ["sheet", "row_number", "sheet_channel", "skip_rule"]
 TAIL_COLUMNS = ["is_aggregate", "extra", "raw"]
 
 
-@dataclass
-class SourceReadResult:
-    """What a source reader returns: the `ReadResult` of ARCHITECTURE.md plus the merge counts.
-
-    `rows` has one row per project (after merging a CRS activity's yearly lines) and one per
-    skipped line; `lines` (CRS only) has every original line with the project it went into,
-    so `rows_read == rows_loaded + rows_merged + rows_rejected + rows_skipped` holds with
-    `rows_read = len(lines)` (IATI: one line per activity, nothing merged).
-    """
-
-    rows: pd.DataFrame
-    findings: pd.DataFrame
-    sheets: list[dict]
-    source: str
-    lines: pd.DataFrame | None = None
-    rows_merged: int = 0
-    details: dict = field(default_factory=dict)
-
-    @property
-    def rows_read(self) -> int:
-        """Every line under the header, merged and skipped ones included."""
-        return len(self.rows) + self.rows_merged
-
-    @property
-    def rows_skipped(self) -> int:
-        return int(self.rows["skip_rule"].notna().sum())
-
-
 # --- rules ---------------------------------------------------------------------------------
-
 
 
 def refusal(rule_id: str, file_name: str, detail: str = "") -> UploadRefused:
     """The `UploadRefused` for a refuse rule, its message filled in."""
-    return UploadRefused(
-        rule(rule_id).format(file_name=file_name, detail=detail), rule=rule_id
-    )
+    return UploadRefused(rule(rule_id).format(file_name=file_name, detail=detail), rule=rule_id)
 
 
 def finding(
@@ -209,7 +178,7 @@ def excel_column(index: int) -> str:
     return letters
 
 
-def read_source(path: Path, file_name: str | None = None) -> SourceReadResult | None:
+def read_source(path: Path, file_name: str | None = None) -> ReadResult | None:
     """Read `path` as an IATI file or CRS extract when it is one; None when it is neither.
 
     The one entry point the ingest flow needs: try this before `screening.read`.

@@ -33,8 +33,8 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from screening import rules
+from screening.read import ReadResult
 from screening.sources import (
-    SourceReadResult,
     amount_text,
     build_rows_frame,
     cell_text,
@@ -109,9 +109,7 @@ def sniff_crs(path: Path) -> bool:
         return False
 
 
-def read_crs(
-    path: Path, file_name: str | None = None, amount_scale: float = 1.0
-) -> SourceReadResult:
+def read_crs(path: Path, file_name: str | None = None, amount_scale: float = 1.0) -> ReadResult:
     """Read a CRS extract into the read-stage frame, one row per activity.
 
     `amount_scale` multiplies `usd_commitment`: 1 for CRS++ extracts and OECD.Stat exports
@@ -165,7 +163,7 @@ def read_crs(
         raise refusal("upload.no_rows", name)
     lines_frame = _lines_frame(lines)
     merged = int(lines_frame["merged_into"].notna().sum())
-    return SourceReadResult(
+    return ReadResult(
         rows=frame,
         findings=rules.findings_frame(findings),
         sheets=sheets,
@@ -442,11 +440,11 @@ def _line(
 
 
 def _skip_rule(raw: dict[str, str]) -> str | None:
-    markers = _blank_markers()
+    markers = rules.blank_markers()
     if all(not v or v.casefold() in markers for v in raw.values()):
         return "row.blank"
     first = next((v for v in raw.values() if v), "")
-    if len(first) <= 20 and rules.header_key(first) in _total_keys():
+    if len(first) <= 20 and rules.header_key(first) in rules.total_keys():
         return "row.total"
     return None
 
@@ -666,13 +664,3 @@ def _aggregate_patterns() -> list[re.Pattern[str]]:
 
 def _is_aggregate_title(title: str) -> bool:
     return any(p.search(title) for p in _aggregate_patterns())
-
-
-@cache
-def _blank_markers() -> frozenset[str]:
-    return frozenset(m.casefold() for m in rules.field_table()["blank_markers"])
-
-
-@cache
-def _total_keys() -> frozenset[str]:
-    return frozenset(rules.header_key(m) for m in rules.field_table()["total_markers"])

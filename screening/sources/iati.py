@@ -32,9 +32,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from screening import config, rules
+from screening.read import ReadResult
 from screening.sniff import human_size
 from screening.sources import (
-    SourceReadResult,
     amount_text,
     build_rows_frame,
     channel_of_bi_multi,
@@ -134,7 +134,7 @@ class _CappedReader(io.RawIOBase):
         return len(data)
 
 
-def read_iati(path: Path, file_name: str | None = None) -> SourceReadResult:
+def read_iati(path: Path, file_name: str | None = None) -> ReadResult:
     """Read every `<iati-activity>` of an IATI file into the read-stage frame.
 
     `row_number` is the activity's 1-based position in the file, `sheet` the file name.
@@ -156,7 +156,7 @@ def read_iati(path: Path, file_name: str | None = None) -> SourceReadResult:
     if not records:
         raise refusal("upload.no_rows", name)
     frame = build_rows_frame(records)
-    return SourceReadResult(
+    return ReadResult(
         rows=frame,
         findings=rules.findings_frame(),
         sheets=[
