@@ -300,6 +300,16 @@ def test_loaded_projects_are_screened_with_evidence(ingest, tmp_path):
     )
     assert any(c[0].startswith("participation.") for c in criteria)
     assert any(c[0].startswith("protection.") for c in criteria)
+    shares = _table(
+        ingest.db,
+        "SELECT projects, claimed_share_principal, peacebuilding_share_principal, "
+        "un_peacebuilding_target_principal FROM summary_gender_shares",
+    )
+    projects, claimed_principal, peacebuilding_principal, target = shares[0]
+    assert (projects, target) == (2, 0.15)
+    # 2025-01 (DKK 1,234,567.50, marked principal) against 2025-02 (DKK 2,500,000, marked 0).
+    assert claimed_principal == pytest.approx(1234567.5 / (1234567.5 + 2500000), rel=0.01)
+    assert peacebuilding_principal in (0.0, 1.0)  # a share, never NULL, of the one 152xx project
 
 
 def test_a_superseded_row_loses_its_screening_result(ingest, tmp_path):

@@ -2,7 +2,7 @@
 -- public interface: change it only deliberately, and when you do, raise SCHEMA_VERSION in
 -- screening/warehouse.py (with the statements that migrate an existing warehouse).
 --
--- Every statement is idempotent (IF NOT EXISTS). screening.warehouse.connect() runs this file in
+-- Every statement is idempotent (IF NOT EXISTS, or OR REPLACE for views). screening.warehouse.connect() runs this file in
 -- one transaction when a warehouse is older than SCHEMA_VERSION, then records the version.
 --
 -- Documentation lives in the catalog: every table, view and table column has a COMMENT, so the
@@ -121,7 +121,7 @@ COMMENT ON COLUMN projects.extra IS 'JSON object of the columns no canonical fie
 COMMENT ON COLUMN projects.raw IS 'JSON object of every cell of the row as read: {original header: text}.';
 
 
-CREATE VIEW IF NOT EXISTS projects_current AS
+CREATE OR REPLACE VIEW projects_current AS
 SELECT *
 FROM projects
 QUALIFY upload_id = max(upload_id) OVER (PARTITION BY channel, project_id);
@@ -332,14 +332,14 @@ COMMENT ON COLUMN exchange_rates.source IS 'Where the rate comes from.';
 
 
 -- The rubric that screened most recently is the current one.
-CREATE VIEW IF NOT EXISTS screening_current AS
+CREATE OR REPLACE VIEW screening_current AS
 SELECT r.*
 FROM screening_results r
 JOIN projects_current p USING (upload_id, sheet, row_number)
 WHERE r.rubric_version = (SELECT rubric_version FROM rubrics ORDER BY last_screened_at DESC LIMIT 1);
 COMMENT ON VIEW screening_current IS 'screening_results of the current projects under the current rubric (the one that screened most recently). Same columns as screening_results.';
 
-CREATE VIEW IF NOT EXISTS projects_usd AS
+CREATE OR REPLACE VIEW projects_usd AS
 SELECT p.*, year_used, p.budget / own.per_usd AS budget_usd
 FROM (
     SELECT pc.*, least(greatest(coalesce(year(pc.start_date), year(pc.end_date), b.hi), b.lo), b.hi)
@@ -351,7 +351,7 @@ COMMENT ON VIEW projects_usd IS 'projects_current with each budget in US dollars
 COMMENT ON COLUMN projects_usd.year_used IS 'The year whose exchange rate converts the budget: the start year (else the end year), clamped to the years in exchange_rates.';
 COMMENT ON COLUMN projects_usd.budget_usd IS 'budget in US dollars at the annual average rate of year_used; NULL for a currency without a rate.';
 
-CREATE VIEW IF NOT EXISTS summary_pillars AS
+CREATE OR REPLACE VIEW summary_pillars AS
 WITH long AS (
     UNPIVOT (
         SELECT p.recipient_country, p.recipient_name, s.channel,
@@ -390,7 +390,7 @@ COMMENT ON COLUMN summary_pillars.budget_usd_passing IS 'Budget of the projects 
 COMMENT ON COLUMN summary_pillars.budget_usd_explicit IS 'Budget of the projects at level 2, USD.';
 COMMENT ON COLUMN summary_pillars.budget_unconverted IS 'Projects whose budget could not be converted to USD (no rate for the currency).';
 
-CREATE VIEW IF NOT EXISTS summary_markers AS
+CREATE OR REPLACE VIEW summary_markers AS
 SELECT s.channel, p.recipient_country, s.marker_flag,
        count(*) AS projects,
        coalesce(sum(p.budget_usd), 0) AS budget_usd,
@@ -411,7 +411,7 @@ COMMENT ON COLUMN summary_markers.assessed_principal IS 'Projects the evidence s
 COMMENT ON COLUMN summary_markers.assessed_significant IS 'Projects the evidence supports as significant (1).';
 COMMENT ON COLUMN summary_markers.low_confidence IS 'Projects whose text was too short or generic to judge with confidence.';
 
-CREATE VIEW IF NOT EXISTS summary_gender_shares AS
+CREATE OR REPLACE VIEW summary_gender_shares AS
 WITH p AS (
     SELECT s.marker_assessed, p.sector_code, p.budget_usd,
            CASE WHEN s.marker_scheme = 'gam' THEN (s.marker_claimed >= 3)::INTEGER
@@ -423,21 +423,21 @@ WITH p AS (
 SELECT
     count(*) AS projects,
     sum(budget_usd) AS budget_usd,
-    sum(budget_usd) FILTER (WHERE marker_assessed IN (1, 2)) / sum(budget_usd)
+    coalesce(sum(budget_usd) FILTER (WHERE marker_assessed IN (1, 2)), 0) / sum(budget_usd)
         AS assessed_share_gender,
-    sum(budget_usd) FILTER (WHERE marker_assessed = 2) / sum(budget_usd)
+    coalesce(sum(budget_usd) FILTER (WHERE marker_assessed = 2), 0) / sum(budget_usd)
         AS assessed_share_principal,
-    sum(budget_usd) FILTER (WHERE claimed_dac IN (1, 2))
+    coalesce(sum(budget_usd) FILTER (WHERE claimed_dac IN (1, 2)), 0)
         / sum(budget_usd) FILTER (WHERE claimed_dac IS NOT NULL) AS claimed_share_gender,
-    sum(budget_usd) FILTER (WHERE claimed_dac = 2)
+    coalesce(sum(budget_usd) FILTER (WHERE claimed_dac = 2), 0)
         / sum(budget_usd) FILTER (WHERE claimed_dac IS NOT NULL) AS claimed_share_principal,
-    sum(budget_usd) FILTER (WHERE marker_assessed = 2 AND sector_code IN
-                            (15210, 15220, 15230, 15240, 15250, 15261))
+    coalesce(sum(budget_usd) FILTER (WHERE marker_assessed = 2 AND sector_code IN
+                            (15210, 15220, 15230, 15240, 15250, 15261)), 0)
         / sum(budget_usd) FILTER (WHERE sector_code IN (15210, 15220, 15230, 15240, 15250, 15261))
         AS peacebuilding_share_principal,
-    0.42 AS dac_average_share_gender,
-    0.04 AS dac_average_share_principal,
-    0.15 AS un_peacebuilding_target_principal
+    0.42::DOUBLE AS dac_average_share_gender,
+    0.04::DOUBLE AS dac_average_share_principal,
+    0.15::DOUBLE AS un_peacebuilding_target_principal
 FROM p;
 COMMENT ON VIEW summary_gender_shares IS 'The portfolio''s shares of budget (USD) that target gender equality (marker 1 or 2) and that have it as principal objective (2), as assessed and as claimed, beside the OECD DAC averages (42% and 4% of bilateral allocable aid, 2021-22) and, for peacebuilding (DAC 152xx), the UN Secretary-General''s 15% target for principal.';
 COMMENT ON COLUMN summary_gender_shares.projects IS 'Projects screened (aggregate lines left out).';
