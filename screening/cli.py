@@ -265,6 +265,55 @@ def explain(
         _fail(str(error))
 
 
+@app.command()
+def watch(
+    inbox: Annotated[
+        Path | None,
+        typer.Option(help="The folder to watch. Default: $SCREENING_INBOX, else data/inbox/."),
+    ] = None,
+    every: Annotated[int, typer.Option(help="Seconds between two looks.", min=1)] = 60,
+    once: Annotated[bool, typer.Option(help="Look once, then stop.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Ingest every portfolio dropped in the inbox folder; re-screen when the rubric changed.
+
+    Each file is ingested as by `screening ingest`, then moved to inbox/processed/ (or to
+    inbox/refused/, beside a .txt that says why). When the rubric or its reference lists
+    changed, every current project is screened again. Stop with Ctrl-C.
+
+    Example: screening watch --every 300
+    """
+    import time
+
+    folder = inbox or config.inbox_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    db_path = db or config.default_db_path()
+    from flows.inbox import refresh_warehouse
+
+    typer.echo(f"Watching {folder} every {every} s (Ctrl-C to stop).")
+    try:
+        while True:
+            try:
+                result = refresh_warehouse(str(folder), str(db_path))
+            except ScreeningError as error:
+                _fail(str(error))
+            for summary in result["uploads"]:
+                if summary["status"] == "refused":
+                    typer.echo(f"{summary['file_name']}: refused. {summary['message']}", err=True)
+                else:
+                    _print_upload(summary, db_path)
+            if rescreened := result["rescreened"]:
+                typer.echo(
+                    f"Rubric {rescreened['rubric_version']}: screened "
+                    f"{rescreened['screened']} projects again."
+                )
+            if once:
+                return
+            time.sleep(every)
+    except KeyboardInterrupt:
+        typer.echo("Stopped.")
+
+
 def main() -> None:  # pragma: no cover - the console script
     app()
 

@@ -44,6 +44,12 @@ def archive_dir() -> Path:
     return data_dir() / "archive"
 
 
+def inbox_dir() -> Path:
+    """Where portfolios dropped for `screening watch` wait: `SCREENING_INBOX` or data/inbox/."""
+    env = os.environ.get("SCREENING_INBOX")
+    return Path(env) if env else data_dir() / "inbox"
+
+
 def work_dir() -> Path:
     """Scratch space where flow tasks hand each other Parquet files."""
     return data_dir() / "work"

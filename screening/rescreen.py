@@ -32,3 +32,21 @@ def screen_warehouse(db_path: Path, upload_id: int | None = None) -> dict:
         load_rates(),
         upload_id,
     )
+
+
+UNSCREENED_SQL = """
+SELECT count(*) FROM projects_current p
+WHERE NOT EXISTS (
+    SELECT 1 FROM screening_results r
+    WHERE r.upload_id = p.upload_id AND r.sheet = p.sheet AND r.row_number = p.row_number
+      AND r.rubric_version = $version)
+"""
+
+
+def unscreened(db_path: Path) -> int:
+    """How many current projects have no result under the current rubric (0 without a
+    warehouse): after a change to the rubric or its reference lists, all of them."""
+    if not Path(db_path).exists():
+        return 0
+    found = warehouse.query(db_path, UNSCREENED_SQL, {"version": load_rubric().version})
+    return int(found.iloc[0, 0])

@@ -1,0 +1,70 @@
+"""The inbox: every portfolio dropped in data/inbox/ is ingested, then filed away.
+
+A loaded (or already loaded) file moves to `inbox/processed/`; a refused one to
+`inbox/refused/`, beside a `.txt` that says why. Each file is its own `ingest_portfolio`
+run, so one bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from prefect import flow
+
+from flows.ingest import ingest_portfolio
+from flows.rescreen import rescreen_warehouse
+from screening import config
+from screening.rescreen import unscreened
+
+PORTFOLIO_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xml", ".gz")
+
+
+def waiting(inbox: Path) -> list[Path]:
+    """The portfolio files waiting in the inbox, oldest first."""
+    if not inbox.is_dir():
+        return []
+    files = [p for p in inbox.iterdir() if p.is_file() and p.suffix.lower() in PORTFOLIO_SUFFIXES]
+    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def _file_away(path: Path, folder: Path, note: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    if target.exists():  # the same name again: keep both
+        target = folder / f"{path.stem}-{path.stat().st_mtime_ns}{path.suffix}"
+    shutil.move(path, target)
+    if note:
+        target.with_name(target.name + ".txt").write_text(note + "\n", encoding="utf-8")
+    return target
+
+
+@flow(name="ingest_inbox")
+def ingest_inbox(inbox: str | None = None, db: str | None = None) -> list[dict]:
+    """Ingest every portfolio waiting in the inbox; return their `uploads` rows."""
+    folder = Path(inbox) if inbox else config.inbox_dir()
+    summaries = []
+    for path in waiting(folder):
+        summary = ingest_portfolio(str(path), db=db)
+        refused = summary["status"] == "refused"
+        _file_away(
+            path,
+            folder / ("refused" if refused else "processed"),
+            summary["message"] if refused else None,
+        )
+        summaries.append(summary)
+    return summaries
+
+
+@flow(name="refresh_warehouse")
+def refresh_warehouse(inbox: str | None = None, db: str | None = None) -> dict:
+    """What a schedule runs: the inbox, then a rescreen if the rubric or its lists changed
+    (some current project has no result under the current rubric)."""
+    db_path = Path(db) if db else config.default_db_path()
+    uploads = ingest_inbox(inbox, str(db_path))
+    rescreened = rescreen_warehouse(str(db_path)) if unscreened(db_path) else None
+    return {"uploads": uploads, "rescreened": rescreened}
+
+
+if __name__ == "__main__":
+    print(refresh_warehouse())
