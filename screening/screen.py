@@ -24,6 +24,8 @@ Everything is array arithmetic over the whole batch: no Python per project.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.ipc  # noqa: F401  (pa.ipc)
 
 from screening.rubric import FIELDS, PILLARS, TEXT_FIELDS, Rubric, load_rubric
 from screening.textmatch import Corpus, count_words_from, fold_array
@@ -124,6 +127,49 @@ def _arrow_text(series: pd.Series) -> pa.Array:
         if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
         else arr.cast(pa.string())
     )
+
+
+def _distinct(arr: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray | None]:
+    """The distinct texts of a column (null is one of them) and each row's index into them;
+    ``None`` instead of the index when every row is distinct (the texts are then the column).
+
+    Real portfolios repeat titles, boilerplate and whole descriptions across rows, so folding
+    and scanning each distinct text once, then handing its evidence to every row that holds it,
+    saves most of the work on repetitive columns and costs one hash pass on the others.
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = pa.compute.dictionary_encode(arr, null_encoding="encode")
+    if len(enc.dictionary) == len(arr):
+        return arr, None  # dictionary order is first occurrence: all distinct means identity
+    return enc.dictionary, enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _per_row(values: np.ndarray, inverse: np.ndarray | None) -> np.ndarray:
+    return values if inverse is None else values[inverse]
+
+
+def _take(arr: pa.Array, inverse: np.ndarray | None) -> pa.Array:
+    return arr if inverse is None else arr.take(pa.array(inverse))
+
+
+def _broadcast(hits: _Hits, inverse: np.ndarray | None) -> _Hits:
+    """Hits found in distinct texts, repeated for every row holding that text.
+
+    Each hit is repeated in place, so within a row the hits keep their text order (the first
+    of several equal hits is still the one whose context is shown).
+    """
+    if inverse is None:
+        return hits
+    rows_by_text = np.argsort(inverse, kind="stable")
+    count = np.bincount(inverse, minlength=int(hits.row.max(initial=-1)) + 1)
+    ptr = np.concatenate([[0], np.cumsum(count)])
+    k = count[hits.row]
+    which = np.repeat(np.arange(len(k)), k)
+    step = np.arange(len(which)) - np.repeat(np.cumsum(k) - k, k)
+    out = _select(hits, which)
+    out.row = rows_by_text[ptr[hits.row][which] + step]
+    return out
 
 
 def _scan_field(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
@@ -521,20 +567,28 @@ def _screen_batch(
     words = np.zeros(n, dtype=np.int64)
     folded: dict[str, Corpus] = {}
     cues = [w for ws in rubric.language_cues.values() for w in ws]
+    inverse: dict[str, np.ndarray | None] = {}
     for fi, name in enumerate(TEXT_FIELDS):
         if name not in frame:
             continue
-        corpus = folded[name] = fold_array(_arrow_text(frame[name]))
-        parts.append(_scan_field(rubric, corpus, fi))
+        # Each distinct text is folded and scanned once; its results go to every row holding it.
+        distinct, inv = _distinct(_arrow_text(frame[name]))
+        corpus = folded[name] = fold_array(distinct)
+        inverse[name] = inv
+        parts.append(_broadcast(_scan_field(rubric, corpus, fi), inv))
         if name != "partner":
             if name == "description":
-                lang += count_words_from(corpus, cues)
-            words += corpus.word_counts()
+                lang += _per_row(count_words_from(corpus, cues), inv)
+            words += _per_row(corpus.word_counts(), inv)
     same_as_title = np.zeros(n, dtype=bool)
     if "title" in folded and "description" in folded:
-        eq = pa.compute.equal(folded["title"].as_arrow(), folded["description"].as_arrow())
+        eq = pa.compute.equal(
+            _take(folded["title"].as_arrow(), inverse["title"]),
+            _take(folded["description"].as_arrow(), inverse["description"]),
+        )
         same_as_title = eq.to_numpy(zero_copy_only=False).astype(bool)
-        words -= np.where(same_as_title, folded["description"].word_counts(), 0)
+        d_words = _per_row(folded["description"].word_counts(), inverse["description"])
+        words -= np.where(same_as_title, d_words, 0)
     parts += _code_hits(rubric, frame)
     hits = _concat(parts)
     aggregate = _aggregates(frame)
@@ -644,10 +698,11 @@ def screen(
     rubric YAML, or None for the default. ``with_context=False`` skips the text snippets around
     each match (about 15% faster on very large batches).
 
-    ``workers`` > 1 screens contiguous shares of chunks in forked processes (the frame is
-    inherited, not copied) where fork is available; the answer does not depend on it. It does
-    not pay yet: sending a share's frames back (pickled, ~680 MB per 500k synthetic projects)
-    costs more than the share saves, so the default stays in this process.
+    ``workers`` > 1 screens equal contiguous shares in forked processes (the frame and the
+    compiled automaton are inherited, not copied) where fork is available; the answer does not
+    depend on it. Workers hand their frames back as Arrow IPC files in /dev/shm that the parent
+    memory-maps (writing costs ~0.2 s per 200k projects, reading almost nothing), so it pays
+    from a few hundred thousand projects; for small frames the fork costs more than it saves.
     """
     rb = _resolve(rubric)
     if len(projects) == 0:
@@ -683,36 +738,55 @@ def _screen_range(
     ]
 
 
-_FORKED: tuple | None = None  # (projects, rubric, chunk_size, with_context), inherited by fork
+_FORKED: tuple | None = None  # (projects, rubric, chunk_size, with_context, dir), for fork
 
 
-def _forked_share(bounds: tuple[int, int]) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+def _forked_share(bounds: tuple[int, int]) -> list[str]:
+    """Screen one share in a forked worker; write each chunk's frames as Arrow IPC files.
+
+    Files (in /dev/shm where there is one: memory, not disk) cost one copy to write and none to
+    read: the parent memory-maps them. Pickling the frames back through a pipe cost more than
+    the share saved.
+    """
     assert _FORKED is not None
-    projects, rb, chunk_size, with_context = _FORKED
-    return _screen_range(projects, rb, chunk_size, with_context, *bounds)
+    projects, rb, chunk_size, with_context, tmp = _FORKED
+    paths = []
+    for i, (res, ev) in enumerate(_screen_range(projects, rb, chunk_size, with_context, *bounds)):
+        for kind, df in (("res", res), ("ev", ev)):
+            path = os.path.join(tmp, f"{bounds[0]}-{i}-{kind}.arrow")
+            table = pa.Table.from_pandas(df, preserve_index=True)
+            with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+                w.write_table(table)
+            paths.append(path)
+    return paths
+
+
+def _read_frame(path: str) -> pd.DataFrame:
+    # Not closed here: the frame's Arrow-backed columns keep pointing into the mapping, which
+    # outlives the file's name (the directory is removed once everything is read).
+    return pa.ipc.open_file(pa.memory_map(path)).read_all().to_pandas()
 
 
 def _screen_forked(
     projects: pd.DataFrame, rb: Rubric, chunk_size: int, with_context: bool, workers: int
 ) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
-    """Contiguous shares of whole chunks, one per forked process, gathered in order."""
+    """Equal contiguous shares, one per forked process, gathered in order through Arrow files."""
     global _FORKED
     n = len(projects)
-    chunks = -(-n // chunk_size)
-    per = -(-chunks // workers)
-    bounds = [
-        (i * per * chunk_size, min((i + 1) * per * chunk_size, n))
-        for i in range(workers)
-        if i * per * chunk_size < n
-    ]
+    per = -(-n // workers)
+    bounds = [(lo, min(lo + per, n)) for lo in range(0, n, per)]
     _ = rb.terms, rb.vocabulary  # compile once, before the fork
-    _FORKED = (projects, rb, chunk_size, with_context)
-    try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(len(bounds), mp_context=ctx) as pool:
-            return [part for share in pool.map(_forked_share, bounds) for part in share]
-    finally:
-        _FORKED = None
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="screen-", dir=shm) as tmp:
+        _FORKED = (projects, rb, chunk_size, with_context, tmp)
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(len(bounds), mp_context=ctx) as pool:
+                paths = [path for share in pool.map(_forked_share, bounds) for path in share]
+        finally:
+            _FORKED = None
+        frames = [_read_frame(path) for path in paths]
+    return list(zip(frames[0::2], frames[1::2], strict=True))
 
 
 # ---------------------------------------------------------------------------------- explain

@@ -14,7 +14,6 @@ rows because folded text never holds two spaces in a row and every row is padded
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -182,18 +181,22 @@ def fold_array(values: pa.Array | pa.ChunkedArray) -> Corpus:
     # blank goes, except a pad, so every row keeps its leading space.
     blank = np.flatnonzero(buf <= SPACE)
     kind = buf[blank]
-    marks = blank[kind == 1]
-    if len(marks):
-        # A sentence ends at a mark followed by a blank ("3.5" is no sentence end). The byte
-        # after a mark always exists: every row ends with its trailing pad.
-        nxt = buf[marks + 1]
-        marks = marks[(nxt == SPACE) | (nxt == 1)]
     dup = np.empty(len(blank), dtype=bool)
     if len(blank):
         dup[0] = False
         np.equal(np.diff(blank), 1, out=dup[1:])
         dup &= kind != _PAD
     dropped = blank[dup]
+    at_mark = np.flatnonzero(kind == 1)
+    marks = blank[at_mark]
+    if len(marks):
+        # A sentence ends at a mark followed by a blank ("3.5" is no sentence end). The byte
+        # after a mark always exists: every row ends with its trailing pad.
+        nxt = buf[marks + 1]
+        ok = (nxt == SPACE) | (nxt == 1)
+        marks, mark_dropped = marks[ok], dup[at_mark[ok]]
+    else:
+        mark_dropped = np.zeros(0, dtype=bool)
     keep = np.ones(len(buf), dtype=bool)
     keep[dropped] = False
     out = buf[keep].tobytes().translate(_BLANKS)
@@ -206,7 +209,10 @@ def fold_array(values: pa.Array | pa.ChunkedArray) -> Corpus:
         text=out.decode("ascii"),
         offsets=new_offsets,
         buf=np.frombuffer(out, dtype=np.uint8),
-        sentence_ends=moved(marks),
+        # Every sentence end is the one space its run of blanks collapses to, the leading
+        # space of the next word. A mark that was itself collapsed ("analysis . Women") would
+        # otherwise land on the next word's first letter, one past that space.
+        sentence_ends=moved(marks) - mark_dropped,
     )
 
 
@@ -238,7 +244,10 @@ class Corpus:
         return np.searchsorted(self.spaces, positions, side="left")
 
     def sentence_index(self, positions: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.sentence_ends, positions, side="left")
+        """Which sentence each position is in. A sentence end is kept as the space that follows
+        its mark, and that space is the leading space of the next word, so a match or cue that
+        starts there belongs to the next sentence (``side="right"``)."""
+        return np.searchsorted(self.sentence_ends, positions, side="right")
 
     def word_counts(self) -> np.ndarray:
         """Words per row: the spaces in a row, less the leading one."""
@@ -306,8 +315,9 @@ class Matcher:
         if not self.patterns or not corpus.text:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty, empty
-        flat = itertools.chain.from_iterable(self.automaton.iter(corpus.text))
-        found = np.fromiter(flat, dtype=np.int64).reshape(-1, 2)
+        # One list of (end, pattern) tuples, converted in one C call: about twice as fast as
+        # flattening the iterator through ``np.fromiter``.
+        found = np.array(list(self.automaton.iter(corpus.text)), dtype=np.int64).reshape(-1, 2)
         last, pid = found[:, 0], found[:, 1]
         end = last + 1
         start = end - self.lengths[pid]
