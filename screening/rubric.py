@@ -3,7 +3,8 @@
 The rubric is data: criteria, their sources, weights and evidence lists live in YAML, and this
 module only turns them into arrays the matcher can use. Its version is a content hash over the
 canonicalised YAML *and* the reference lists it names (the fragile-contexts list), because a new
-edition of that list changes results just as a new keyword does.
+edition of that list changes results just as a new keyword does, *and* the matching engine's
+version (MATCHER_VERSION), because a fix to how text is matched changes results too.
 """
 
 from __future__ import annotations
@@ -204,8 +205,15 @@ def canonical_bytes(data: dict[str, Any]) -> bytes:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+# Raise when a change to screen.py or textmatch.py changes any result (a golden test shows it),
+# so results screened before and after never share a version.
+# 2: a negation cue no longer reaches across a sentence end.
+MATCHER_VERSION = 2
+
+
 def compute_version(name: str, data: dict[str, Any], extra: list[bytes]) -> str:
     h = hashlib.sha256(canonical_bytes(data))
+    h.update(f"matcher {MATCHER_VERSION}".encode())
     for blob in extra:
         h.update(hashlib.sha256(blob).digest())
     return f"{name}-{h.hexdigest()[:12]}"

@@ -228,7 +228,7 @@ CREATE TABLE IF NOT EXISTS rubrics (
     rubric_yaml       VARCHAR
 );
 COMMENT ON TABLE rubrics IS 'One row per rubric version that screened projects here; the rubric text is kept so a result can be explained with the rubric it was reached by.';
-COMMENT ON COLUMN rubrics.rubric_version IS 'Content hash of the rubric and its reference lists (e.g. wps-f6bd73215be7).';
+COMMENT ON COLUMN rubrics.rubric_version IS 'Content hash of the rubric, its reference lists and the matching engine''s version (e.g. wps-1a2b3c4d5e6f).';
 COMMENT ON COLUMN rubrics.name IS 'Rubric name.';
 COMMENT ON COLUMN rubrics.criteria IS 'Number of criteria in the rubric.';
 COMMENT ON COLUMN rubrics.first_screened_at IS 'When this version first screened projects here (UTC).';
