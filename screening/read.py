@@ -329,18 +329,36 @@ def _csv_delimiter(text: str) -> str:
 # --- cells to text ----------------------------------------------------------------------------
 
 
-def _text(value: Cell) -> str:
-    """A cell as the text Excel shows; strings keep their inner spacing, only their ends trimmed."""
+def cell_text(value: Cell) -> str:
+    """A cell as the text Excel shows; strings keep their inner spacing, only their ends trimmed.
+
+    Every reader of typed cells (workbooks, CRS extracts) writes them through this, so a value
+    reads the same whichever reader met it.
+    """
+    if value is None:
+        return ""
     if type(value) is str:
         return value.strip()
     convert = _CONVERTERS.get(type(value))
     return convert(value) if convert else str(value).strip()
 
 
+_text = cell_text
+
+# "2.125" written from a number cell would read as 2,125 (a dot before exactly three digits is
+# a thousands separator in typed text); a fourth decimal digit keeps it the number it was.
+_AMBIGUOUS_DECIMAL = re.compile(r"-?[1-9]\d{0,2}\.\d{3}")
+
+
 def _float_text(value: float) -> str:
-    """Up to 15 significant digits, never an exponent: `1234567`, `0.3`, `0.00001`."""
+    """Up to 15 significant digits, never an exponent: `1234567`, `0.3`, `0.00001`, and
+    `2.1250` for 2.125, which `2.125` would not say unambiguously."""
+    if value != value:  # NaN
+        return ""
     text = f"{value:.{EXCEL_DIGITS}g}"
-    return np.format_float_positional(float(text), trim="-") if "e" in text else text
+    if "e" in text:
+        text = np.format_float_positional(float(text), trim="-")
+    return text + "0" if _AMBIGUOUS_DECIMAL.fullmatch(text) else text
 
 
 def _datetime_text(value: dt.datetime) -> str:

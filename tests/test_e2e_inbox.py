@@ -60,3 +60,26 @@ def test_refresh_rescreens_only_when_the_rubric_changed(ingest, tmp_path):
     assert refreshed["rescreened"]["screened"] == 2
     versions = _table(ingest.db, "SELECT DISTINCT rubric_version FROM screening_current")
     assert versions == [(refreshed["rescreened"]["rubric_version"],)]
+
+
+def test_an_upload_after_a_rubric_change_rescreens_the_other_projects(ingest, tmp_path):
+    """The views show the current rubric's results: none of the earlier projects may vanish."""
+    from openpyxl import Workbook
+
+    from tests.test_e2e_ingest import HEADER, LONG
+
+    ingest(_messy_workbook(tmp_path / "sudan.xlsx"))
+    with duckdb.connect(str(ingest.db)) as con:  # as after a rubric change
+        con.execute("UPDATE screening_results SET rubric_version = 'wps-older'")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Bilateral"
+    ws.append(HEADER)
+    ws.append(["2026-09", "Women mediators", LONG, "Mali", 15220, 100, "2026", "2027", "2", ""])
+    wb.save(tmp_path / "mali.xlsx")
+
+    summary = ingest(tmp_path / "mali.xlsx")
+
+    assert summary["screening"]["screened"] == 3
+    current = _table(ingest.db, "SELECT project_id FROM screening_current ORDER BY 1")
+    assert current == [("2025-01",), ("2025-02",), ("2026-09",)]

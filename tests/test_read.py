@@ -544,3 +544,21 @@ def test_read_upload_still_refuses_what_is_no_portfolio(tmp_path: Path) -> None:
     with pytest.raises(UploadRefused) as refused:
         read_upload(empty)
     assert refused.value.rule == "upload.not_a_workbook"
+
+
+def test_a_number_cell_with_three_decimals_keeps_its_value(tmp_path) -> None:
+    """2.125 typed as a number (a budget in millions, say) must not read as 2,125."""
+    from openpyxl import Workbook
+
+    from screening.normalise import normalise
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Bilateral"
+    ws.append(["Project ID", "Title", "Description", "Country", "DAC code", "Budget"])
+    for i, budget in enumerate([2.125, -12.125, 1234.125, 1234567.5, 0.5]):
+        ws.append([f"P{i}", "T", "D", "UGA", 15170, budget])
+    wb.save(tmp_path / "numbers.xlsx")
+    rows = read_portfolio(tmp_path / "numbers.xlsx").rows
+    projects, _ = normalise(rows[rows["skip_rule"].isna()])
+    assert projects["budget"].tolist() == [2.125, -12.125, 1234.125, 1234567.5, 0.5]

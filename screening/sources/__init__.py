@@ -11,19 +11,16 @@ helpers that build the frame.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
-import math
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from screening import config
 from screening.errors import ConfigurationError, UploadRefused
-from screening.read import ReadResult
+from screening.read import ReadResult, cell_text  # noqa: F401  (cell_text: used by crs)
 from screening.rules import fields, rule
 
 CODELISTS_PATH = config.REFERENCE_DIR / "crs_iati_codelists.yaml"
@@ -104,36 +101,6 @@ def is_humanitarian_purpose(purpose_code: str | None) -> bool:
 
 
 # --- cells and frames ----------------------------------------------------------------------
-
-
-def cell_text(value: object) -> str:
-    """A cell as the read stage writes it (see `screening.read`): "" for empty, integers
-    without `.0`, at most 15 significant digits as Excel shows, dates ISO, text trimmed.
-
-    Kept in step with `screening.read` by hand rather than importing its private helpers, so
-    a CRS line reads the same whether it came through this reader or the workbook reader.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        text = f"{value:.15g}"
-        return np.format_float_positional(float(text), trim="-") if "e" in text else text
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        rounded = (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
-        if rounded.time() == dt.time():
-            return rounded.date().isoformat()
-        return rounded.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def amount_text(total: float) -> str:
