@@ -53,5 +53,5 @@ bench: setup ## print speed figures (see bench/)
 samples: setup ## regenerate data/samples/ from scripts/make_samples.py
 	$(PY) scripts/make_samples.py
 
-clean: ## remove the runtime data (warehouse, archive, work files)
-	rm -rf data/warehouse.duckdb* data/archive data/work data/prefect data/inbox
+clean: ## remove the runtime data (warehouse, snapshot, archive, inbox, work files)
+	rm -rf data/warehouse.duckdb* data/published data/archive data/work data/prefect data/inbox

@@ -17,14 +17,12 @@ from flows.rescreen import rescreen_warehouse
 from screening import config
 from screening.rescreen import unscreened
 
-PORTFOLIO_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xml", ".gz")
-
 
 def waiting(inbox: Path) -> list[Path]:
     """The portfolio files waiting in the inbox, oldest first."""
     if not inbox.is_dir():
         return []
-    files = [p for p in inbox.iterdir() if p.is_file() and p.suffix.lower() in PORTFOLIO_SUFFIXES]
+    files = [p for p in inbox.iterdir() if config.is_portfolio_file(p)]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 

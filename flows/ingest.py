@@ -38,13 +38,15 @@ def ingest_portfolio(
         return {**earlier, "duplicate": True}
     work = str(config.work_dir() / upload["sha256"])
     refusal = read(upload["archive_path"], upload["file_name"], work)
-    if refusal:
-        summary = refuse(db, upload, refusal)
-    else:
-        normalise(work, channel)
-        validate(work)
-        summary = load(work, db, upload)
-        summary["screening"] = screen(db, summary["upload_id"])
+    try:
+        if refusal:
+            summary = refuse(db, upload, refusal)
+        else:
+            normalise(work, channel)
+            validate(work)
+            summary = load(work, db, upload)
+            summary["screening"] = screen(db, summary["upload_id"])
+    finally:
         shutil.rmtree(work, ignore_errors=True)
     publish(db)
     return summary

@@ -25,7 +25,9 @@ def _warehouse_busy(task, task_run, state) -> bool:
     return False
 
 
-WRITE = {"retries": 5, "retry_delay_seconds": 3, "retry_condition_fn": _warehouse_busy}
+# While another process writes, wait up to about a minute and a half.
+WRITE = {"retries": 8, "retry_delay_seconds": [2, 4, 8, 10, 12, 15, 15, 20],
+         "retry_condition_fn": _warehouse_busy}  # fmt: skip
 
 
 @task
@@ -36,7 +38,7 @@ def archive(path: str, file_name: str) -> dict:
     return archive_file(Path(path), config.archive_dir(), file_name).as_dict()
 
 
-@task
+@task(**WRITE)
 def find_duplicate(db: str, sha256: str) -> dict | None:
     """The earlier upload of the very same file, if it was loaded."""
     from screening import warehouse
@@ -122,7 +124,7 @@ def screen(db: str, upload_id: int | None = None) -> dict:
     return screen_warehouse(Path(db), upload_id)
 
 
-@task
+@task(**WRITE)
 def publish(db: str) -> str:
     """Refresh the read-only snapshot evaluators query, so they never wait on a flow."""
     from screening import warehouse

@@ -17,6 +17,7 @@ from screening import config
 from screening.errors import ScreeningError
 
 app = typer.Typer(
+    pretty_exceptions_enable=False,
     help=(
         "Screen aid portfolios for Women, Peace and Security (UNSCR 1325) and gender equality.\n\n"
         "Ingest desk officers' workbooks into a DuckDB warehouse, then query it.\n\n"
@@ -26,7 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-PORTFOLIO_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+FILE_KINDS = "an .xlsx, .xlsm or .csv portfolio, an OECD CRS extract or an IATI .xml file"
 
 
 class Channel(StrEnum):
@@ -61,24 +62,36 @@ def _portfolio_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix.lower() in PORTFOLIO_SUFFIXES)
+            files += sorted(p for p in path.iterdir() if config.is_portfolio_file(p))
         elif path.is_file():
             files.append(path)
         else:
-            _fail(f"{path} does not exist; give the path of an .xlsx, .xlsm or .csv portfolio.", 2)
+            _fail(f"{path} does not exist; give the path of {FILE_KINDS}.", 2)
     if not files:
-        _fail("no .xlsx, .xlsm or .csv files found in the folders given.", 2)
+        _fail(f"no portfolio files in the folders given; expected {FILE_KINDS}.", 2)
     return files
 
 
-def _print_upload(summary: dict, db: Path) -> None:
+def _quiet_prefect() -> None:
+    """Prefect logs a failed task with its traceback; the CLI says what went wrong in one
+    sentence instead (SCREENING_DEBUG=1 keeps Prefect's logs)."""
+    import logging
+    import os
+
+    if not os.environ.get("SCREENING_DEBUG"):
+        for name in ("prefect.task_runs", "prefect.flow_runs"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _print_upload(summary: dict, db: Path, name: str | None = None) -> None:
     from screening import warehouse
 
-    name = summary["file_name"]
+    name = name or summary["file_name"]
     if summary.get("duplicate"):
+        same = "" if name == summary["file_name"] else f' ("{summary["file_name"]}")'
         typer.echo(
-            f"{name}: already loaded as upload {summary['upload_id']} "
-            f"({summary['uploaded_at']:%Y-%m-%d %H:%M}); not loaded again."
+            f"{name}: the same content was loaded as upload {summary['upload_id']}{same} "
+            f"on {summary['uploaded_at']:%Y-%m-%d %H:%M} UTC; not loaded again."
         )
         return
     typer.echo(
@@ -89,19 +102,23 @@ def _print_upload(summary: dict, db: Path) -> None:
         + (f"; {summary['warnings']} warnings" if summary.get("warnings") else "")
         + "."
     )
-    if screened := summary.get("screening"):
+    if (screened := summary.get("screening")) and screened["screened"]:
         flags = ", ".join(f"{n} {flag}" for flag, n in sorted(screened["flags"].items()))
         typer.echo(
             f"  Screened {screened['screened']} projects (rubric {screened['rubric_version']}): "
             f"{flags or 'none'}. See: screening explain PROJECT_ID"
         )
     if summary["rows_rejected"]:
-        rejected = warehouse.query(
-            db,
-            "SELECT sheet, message FROM rejected_rows WHERE upload_id = ? "
-            "ORDER BY sheet, row_number, column_name",
-            [summary["upload_id"]],
-        )
+        try:
+            rejected = warehouse.query(
+                config.readable_db(db),
+                "SELECT sheet, message FROM rejected_rows WHERE upload_id = ? "
+                "ORDER BY sheet, row_number, column_name",
+                [summary["upload_id"]],
+            )
+        except ScreeningError as error:
+            typer.echo(f"  The rejected rows could not be listed now ({error}).")
+            return
         typer.echo("  Rows not loaded, and why:")
         for sheet, message in rejected.itertuples(index=False):
             typer.echo(f"    [{sheet}] {message}")
@@ -111,7 +128,9 @@ def _print_upload(summary: dict, db: Path) -> None:
 def ingest(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Portfolio files (.xlsx, .xlsm, .csv), or folders holding them."),
+        typer.Argument(
+            help="Portfolio files (.xlsx, .xlsm, .csv, CRS extracts, IATI .xml), or folders."
+        ),
     ],
     channel: Annotated[
         Channel | None,
@@ -123,7 +142,9 @@ def ingest(
 
     Each file is archived, read, validated and loaded in one transaction through the Prefect
     flow `ingest_portfolio`. Rows that break a rule are kept in `rejected_rows` with the
-    reason. Exits 1 when a file was refused as a whole (nothing of it is loaded).
+    reason. OECD CRS extracts and IATI activity files are read as portfolios too. Exits 1
+    when a file was refused as a whole (nothing of it is loaded) or could not be processed;
+    the other files are still ingested.
 
     Example: screening ingest my-portfolio.xlsx --channel bilateral
     """
@@ -131,20 +152,23 @@ def ingest(
     db_path = db or config.default_db_path()
     from flows.ingest import ingest_portfolio
 
-    refused = 0
+    _quiet_prefect()
+    failed = 0
     for path in files:
         try:
             summary = ingest_portfolio(
                 str(path), channel=channel.value if channel else None, db=str(db_path)
             )
         except ScreeningError as error:
-            _fail(f"{path.name}: {error}")
+            failed += 1
+            typer.echo(f"{path.name}: not ingested. {error}", err=True)
+            continue
         if summary["status"] == "refused":
-            refused += 1
+            failed += 1
             typer.echo(f"{path.name}: refused. {summary['message']}", err=True)
         else:
-            _print_upload(summary, db_path)
-    if refused:
+            _print_upload(summary, db_path, path.name)
+    if failed:
         raise typer.Exit(1)
 
 
@@ -189,7 +213,7 @@ STATUS_COLUMNS = {
 @app.command()
 def status(
     db: DbOption = None,
-    limit: Annotated[int, typer.Option(help="How many uploads to list.")] = 20,
+    limit: Annotated[int, typer.Option(help="How many uploads to list.", min=1)] = 20,
 ) -> None:
     """List recent uploads with their counts of rows read, loaded, rejected and skipped.
 
@@ -228,6 +252,7 @@ def rescreen(db: DbOption = None) -> None:
         _fail(f"There is no warehouse at {db_path} yet; ingest a portfolio first.")
     from flows.rescreen import rescreen_warehouse
 
+    _quiet_prefect()
     try:
         summary = rescreen_warehouse(str(db_path))
     except ScreeningError as error:
@@ -290,6 +315,7 @@ def watch(
     db_path = db or config.default_db_path()
     from flows.inbox import refresh_warehouse
 
+    _quiet_prefect()
     typer.echo(f"Watching {folder} every {every} s (Ctrl-C to stop).")
     try:
         while True:
@@ -314,9 +340,24 @@ def watch(
         typer.echo("Stopped.")
 
 
-def main() -> None:  # pragma: no cover - the console script
-    app()
+def main() -> None:
+    """The console script: domain errors are handled by the commands; anything else is a bug,
+    said in one sentence (SCREENING_DEBUG=1 shows the traceback)."""
+    import os
+
+    try:
+        app(standalone_mode=True)
+    except Exception as error:  # noqa: BLE001 - the edge: no traceback for a desk officer
+        if os.environ.get("SCREENING_DEBUG"):
+            raise
+        typer.echo(
+            f"Error: something unexpected went wrong ({type(error).__name__}: {error}). "
+            "Nothing was half-loaded; run again with SCREENING_DEBUG=1 to see the details, "
+            "and report it.",
+            err=True,
+        )
+        raise SystemExit(3) from None
 
 
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -12,6 +12,20 @@ SAMPLES_DIR = PROJECT_DIR / "data" / "samples"
 EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
 RULES_DIR = PACKAGE_DIR / "rules"
 
+# What `screening ingest FOLDER` and the inbox pick up: workbooks, CSV, IATI XML (plain or gzipped).
+PORTFOLIO_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xml", ".gz")
+
+
+def is_portfolio_file(path: Path) -> bool:
+    """A file to ingest from a folder: a portfolio suffix, and not Excel's `~$` lock file or a
+    hidden file."""
+    return (
+        path.is_file()
+        and path.suffix.lower() in PORTFOLIO_SUFFIXES
+        and not path.name.startswith(("~$", "."))
+    )
+
+
 # Size limits for uploads; overridable through the environment for large corpora.
 MAX_UPLOAD_BYTES = int(os.environ.get("SCREENING_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 MAX_UNZIPPED_BYTES = int(os.environ.get("SCREENING_MAX_UNZIPPED_BYTES", 500 * 1024 * 1024))
@@ -63,6 +77,9 @@ def configure_offline() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_HOME", str(data_dir() / "prefect"))
+    # Prefect cannot make its home under a folder that does not exist, and then waits minutes
+    # for an API server that never starts.
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     # The ephemeral API server can be slow to start on a busy 2-core machine.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -200,9 +200,16 @@ def query(
     `params` fill `?` or `$name` placeholders (values never pasted into the SQL). Evaluators
     should point it at the published snapshot, so that a query never waits on, or blocks, a flow.
     """
+    if not sql.strip():
+        raise WarehouseError(
+            "The query is empty; give a SQL statement such as SELECT * FROM uploads."
+        )
     with connect(db_path, read_only=True, config=QUERY_CONFIG) as con:
         try:
-            return con.execute(sql, params).df()
+            result = con.execute(sql, params)
+            if result.description is None:  # a statement that returns no rows
+                return pd.DataFrame()
+            return result.df()
         except duckdb.Error as exc:
             if "read-only" in str(exc):
                 raise WarehouseError(
