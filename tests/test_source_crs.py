@@ -269,3 +269,32 @@ def test_recipient_codes_agree_with_finland_extract(finland):
     raw = result.lines["raw"].map(json.loads)
     codes = {r["recipientcode"] for r in raw}
     assert codes <= set(recipient_codes())
+
+
+def test_several_donors_number_projects_independently(tmp_path):
+    """In a multi-donor extract, two donors' project 5001 are two projects, not duplicates."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "SelectData"
+    ws.append(
+        [
+            "Year",
+            "donorcode",
+            "donorname",
+            "projectnumber",
+            "recipientcode",
+            "bi_multi",
+            "usd_commitment",
+            "projecttitle",
+            "purposecode",
+            "gender",
+        ]
+    )
+    ws.append(
+        [2019, 18, "Finland", "5001", 285, 1, 1.0, "Women in local peace committees", 15220, 1]
+    )
+    ws.append([2019, 30, "Sweden", "5001", 285, 1, 2.0, "Roads in the north", 21020, 0])
+    path = tmp_path / "bulk.xlsx"
+    wb.save(path)
+    result = read_crs(path)
+    assert sorted(result.rows["project_id"]) == ["18-5001", "30-5001"]

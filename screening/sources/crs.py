@@ -468,14 +468,20 @@ def _project_ids(groups: dict[str, list[_Line]]) -> dict[str, str | None]:
     """A project ID per merged activity, unique within the sheet when the source allows.
 
     `ActivityId` when present; else the project number, with `/recipient code` added where
-    one number covers several activities; else the CRS id. A line with none has no ID and is
-    rejected by validation for it, rather than given an invented one.
+    one number covers several activities; else the CRS id. In an extract of several donors
+    (the OECD's bulk files), the donor code comes first (`301-5001`), since donors number
+    their projects independently. A line with none has no ID and is rejected by validation
+    for it, rather than given an invented one.
     """
+    donors = {members[-1].cells.get("donorcode", "") for members in groups.values()}
     base: dict[str, str | None] = {}
     for key, members in groups.items():
         cells = members[-1].cells
         number = re.sub(r"\s+", "", cells.get("projectnumber", ""))
-        base[key] = cells.get("activityid") or number or cells.get("crsid") or None
+        value = cells.get("activityid") or number or cells.get("crsid") or None
+        if value and len(donors) > 1 and cells.get("donorcode"):
+            value = f"{cells['donorcode']}-{value}"
+        base[key] = value
     counts: dict[str | None, int] = defaultdict(int)
     for value in base.values():
         counts[value] += 1

@@ -126,7 +126,7 @@ SELECT *
 FROM projects
 QUALIFY upload_id = max(upload_id) OVER (PARTITION BY channel, project_id);
 -- Its column comments are those of projects, copied by screening.warehouse._apply_schema.
-COMMENT ON VIEW projects_current IS 'Each project (channel, project_id) as of its latest upload: a newer upload supersedes the rows of older ones, which stay in projects. Same columns as projects.';
+COMMENT ON VIEW projects_current IS 'Each project (channel, project_id) as of its latest upload: a newer upload supersedes the rows of older ones, which stay in projects. Same columns as projects. Note: a project is identified by channel and ID across all uploads, so a project that moved channel appears under both; a project missing from, or rejected in, a newer upload stays current as last loaded.';
 
 
 CREATE TABLE IF NOT EXISTS rejected_rows (
