@@ -209,7 +209,7 @@ _SHARED: pd.DataFrame | None = None  # inherited by forked workers (copy-on-writ
 
 def _work(bounds: tuple[int, int]) -> int:
     assert _SHARED is not None
-    res, _ = screen(_SHARED.iloc[bounds[0] : bounds[1]])
+    res, _ = screen(_SHARED.iloc[bounds[0] : bounds[1]], workers=1)
     return len(res)
 
 
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     singles = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
-        res, ev = screen(projects)
+        res, ev = screen(projects, workers=1)
         singles.append(time.perf_counter() - t0)
     single = statistics.median(singles)
     print(
@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{len(ev):,} evidence rows)"
     )
     t0 = time.perf_counter()
-    screen(projects, with_context=False)
+    screen(projects, with_context=False, workers=1)
     nc = time.perf_counter() - t0
     print(f"1 process, no context snippets: {args.n / nc:,.0f} projects/s; {nc:.1f} s")
 
