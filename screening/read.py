@@ -437,7 +437,8 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-def _column_letters(index: int) -> str:
+def excel_column(index: int) -> str:
+    """Excel's letters for a 0-based column index (0 -> A, 27 -> AB): names headerless columns."""
     letters = ""
     index += 1
     while index:
@@ -545,7 +546,7 @@ def _header(
     for j, (name, field_name) in enumerate(zip(names, fields, strict=True)):
         if not name and not any(row[j] for row in data):
             continue
-        letter = _column_letters(grid.first_col + j)
+        letter = excel_column(grid.first_col + j)
         display = name or f"column {letter}"
         kept.names.append(f"{display} (column {letter})" if display in seen else display)
         seen.add(display)

@@ -20,7 +20,7 @@ import yaml
 
 from screening import config
 from screening.errors import ConfigurationError, UploadRefused
-from screening.read import ReadResult, cell_text  # noqa: F401  (cell_text: used by crs)
+from screening.read import ReadResult
 from screening.rules import fields, rule
 
 CODELISTS_PATH = config.REFERENCE_DIR / "crs_iati_codelists.yaml"
@@ -133,16 +133,6 @@ def build_rows_frame(records: list[dict]) -> pd.DataFrame:
         return frame.astype(types)
     frame["is_aggregate"] = frame["is_aggregate"].fillna(False)
     return frame.astype(types)
-
-
-def excel_column(index: int) -> str:
-    """Excel's letters for a 0-based column index (0 -> A, 27 -> AB): names headerless columns."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def read_source(path: Path, file_name: str | None = None) -> ReadResult | None:

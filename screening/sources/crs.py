@@ -33,14 +33,12 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from screening import rules
-from screening.read import ReadResult
+from screening.read import ReadResult, cell_text, excel_column
 from screening.sources import (
     amount_text,
     build_rows_frame,
-    cell_text,
     channel_of_bi_multi,
     codelists,
-    excel_column,
     finding,
     is_humanitarian_purpose,
     recipient_codes,
