@@ -108,17 +108,24 @@ def _print_upload(summary: dict, db: Path, name: str | None = None) -> None:
             f"  Screened {screened['screened']} projects (rubric {screened['rubric_version']}): "
             f"{flags or 'none'}. See: screening explain PROJECT_ID"
         )
-    if summary["rows_rejected"]:
-        try:
-            rejected = warehouse.query(
-                config.readable_db(db),
-                "SELECT sheet, message FROM rejected_rows WHERE upload_id = ? "
-                "ORDER BY sheet, row_number, column_name",
-                [summary["upload_id"]],
-            )
-        except ScreeningError as error:
-            typer.echo(f"  The rejected rows could not be listed now ({error}).")
-            return
+    try:
+        notes = warehouse.query(
+            config.readable_db(db),
+            "SELECT message FROM findings WHERE upload_id = ? AND severity = 'info' ORDER BY sheet",
+            [summary["upload_id"]],
+        )
+        rejected = warehouse.query(
+            config.readable_db(db),
+            "SELECT sheet, message FROM rejected_rows WHERE upload_id = ? "
+            "ORDER BY sheet, row_number, column_name",
+            [summary["upload_id"]],
+        )
+    except ScreeningError as error:
+        typer.echo(f"  The details could not be listed now ({error}).")
+        return
+    for (message,) in notes.itertuples(index=False):
+        typer.echo(f"  Note: {message}")
+    if len(rejected):
         typer.echo("  Rows not loaded, and why:")
         for sheet, message in rejected.itertuples(index=False):
             typer.echo(f"    [{sheet}] {message}")

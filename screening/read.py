@@ -162,6 +162,8 @@ class _Grid:
     row_numbers: list[int]
     first_col: int = 0
     merged: list[Range] = field(default_factory=list)  # relative to cells, inclusive
+    # Formula cells saved without a value (relative to cells): they read as empty.
+    uncached: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -199,11 +201,31 @@ def read_portfolio(path: Path, file_name: str | None = None) -> ReadResult:
             else:
                 frames.append(frame)
                 findings.append(row_findings)
+                findings.append(_uncached_finding(grid, frame))
                 sheets.append(info)
         if reason is not None:
             findings.append(_sheet_skipped(sheet_name, reason))
             sheets.append(_sheet_info(sheet_name, "skipped", reason))
     return _result(name, frames, findings, sheets)
+
+
+def _uncached_finding(grid: _Grid, frame: pd.DataFrame) -> pd.DataFrame:
+    """One finding for the formula cells without a saved value in the sheet's project lines."""
+    projects = set(frame.loc[frame["skip_rule"].isna(), "row_number"])
+    cells = [
+        f"{excel_column(grid.first_col + j)}{grid.row_numbers[i]}"
+        for i, j in grid.uncached
+        if 0 <= i < len(grid.row_numbers) and grid.row_numbers[i] in projects
+    ]
+    if not cells:
+        return rules.findings_frame()
+    shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
+    rule = rules.rule("sheet.uncached_formulas")
+    return rules.findings_frame([{
+        "sheet": grid.name, "row_number": None, "column_name": None, "value": str(len(cells)),
+        "rule": rule.id, "severity": rule.severity,
+        "message": rule.format(sheet=grid.name, value=len(cells), detail=shown),
+    }])  # fmt: skip
 
 
 def _result(name: str, frames: list, findings: list, sheets: list[dict]) -> ReadResult:
@@ -275,7 +297,9 @@ def _calamine_grid(
             values[r - row0][c - col0] = text  # calamine reads error cells as empty
     cells = [[_text(v) for v in row] for row in values]
     relative = [((a - row0, b - col0), (c - row0, d - col0)) for (a, b), (c, d) in merged or []]
-    return _Grid(name, cells, list(range(row0 + 1, row0 + 1 + len(cells))), col0, relative)
+    uncached = [(r - row0, c - col0) for r, c in _uncached_formulas(path, name)]
+    rows = list(range(row0 + 1, row0 + 1 + len(cells)))
+    return _Grid(name, cells, rows, col0, relative, uncached)
 
 
 def _csv_grid(path: Path, name: str) -> _Grid:
@@ -404,6 +428,32 @@ def _error_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
         if ref and value:
             position = (int(ref[2]) - 1, _column_index(ref[1].decode()))
             found[position] = value[1].decode("utf-8", "replace")
+    return found
+
+
+# A cell holding a formula and no cached value: <c r="F9"><f>SUM(F2:F8)</f></c>, or with an
+# empty <v/> as openpyxl writes it.
+_UNCACHED_FORMULA = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+
+
+def _uncached_formulas(path: Path, sheet_name: str) -> list[tuple[int, int]]:
+    """0-based (row, col) of formula cells saved without a value (by a program that does not
+    calculate, such as a script or some exports); calamine reads them as empty."""
+    with zipfile.ZipFile(path) as zf:
+        try:
+            part = _sheet_parts(zf).get(sheet_name)
+        except (KeyError, ValueError, SyntaxError):
+            return []
+        if part is None or not _contains(zf, part, b"<f"):
+            return []
+        xml = zf.read(part)
+    found = []
+    for match in _UNCACHED_FORMULA.finditer(xml):
+        if ref := _CELL_REF.search(match[1]):
+            found.append((int(ref[2]) - 1, _column_index(ref[1].decode())))
     return found
 
 

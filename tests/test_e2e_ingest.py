@@ -227,6 +227,7 @@ def test_cli_ingest_prints_every_row_that_did_not_load(prefect_harness, data_dir
     assert result.exit_code == 0, result.output
     assert "2 loaded, 2 rejected, 2 skipped" in result.output
     assert 'Row 7: budget "afventer" is not a number.' in result.output
+    assert 'Note: Sheet "Vejledning" was not read' in result.output
     query = CliRunner().invoke(
         app, ["query", "SELECT project_id FROM projects_current ORDER BY 1", "--format", "json"]
     )

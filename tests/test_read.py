@@ -562,3 +562,23 @@ def test_a_number_cell_with_three_decimals_keeps_its_value(tmp_path) -> None:
     rows = read_portfolio(tmp_path / "numbers.xlsx").rows
     projects, _ = normalise(rows[rows["skip_rule"].isna()])
     assert projects["budget"].tolist() == [2.125, -12.125, 1234.125, 1234567.5, 0.5]
+
+
+def test_formulas_saved_without_values_are_reported_once_per_sheet(tmp_path) -> None:
+    """openpyxl, like scripts, saves formulas without a value: they read empty, and we say why."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Bilateral"
+    ws.append(["Project ID", "Title", "Description", "Country", "DAC code", "Budget"])
+    ws.append(["P1", "T", "D", "UGA", 15170, "=1000*3"])  # row 2: a project line
+    ws.append(["P2", "T", "D", "UGA", 15170, 500])
+    ws.append(["Total", None, None, None, None, "=SUM(F2:F3)"])  # a total line: not reported
+    wb.save(tmp_path / "formulas.xlsx")
+    result = read_portfolio(tmp_path / "formulas.xlsx")
+    found = result.findings[result.findings["rule"] == "sheet.uncached_formulas"]
+    assert found["message"].tolist() == [
+        'Sheet "Bilateral": 1 formula cells have no saved value and read as empty (F2); open '
+        "the file in Excel, let it calculate, save it and upload it again."
+    ]
