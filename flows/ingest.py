@@ -37,9 +37,8 @@ def ingest_portfolio(
     if earlier := find_duplicate(db, upload["sha256"]):
         return {**earlier, "duplicate": True}
     work = str(config.work_dir() / upload["sha256"])
-    refusal = read(upload["archive_path"], upload["file_name"], work)
     try:
-        if refusal:
+        if refusal := read(upload["archive_path"], upload["file_name"], work):
             summary = refuse(db, upload, refusal)
         else:
             normalise(work, channel)
