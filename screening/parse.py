@@ -18,12 +18,11 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from screening.config import RULES_DIR
 from screening.errors import ConfigurationError
 from screening.reference import currency_codes
-from screening.rules import field_table, header_key
+from screening.rules import field_table, header_key, load_yaml
 
 STRING = pd.StringDtype("python")
 """Parsers work in Python-backed strings so that regexes have Python `re` semantics everywhere."""
@@ -45,11 +44,7 @@ YEAR_RANGE = (1900, 2100)
 @cache
 def vocabularies() -> dict:
     """The raw vocabularies.yaml (see its header for sources)."""
-    path = RULES_DIR / "vocabularies.yaml"
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"cannot read {path}: {exc}") from exc
+    return load_yaml(RULES_DIR / "vocabularies.yaml")
 
 
 def _index(section: str) -> dict[str, object]:

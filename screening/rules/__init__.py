@@ -51,8 +51,8 @@ class FieldSpec:
     default: str | None = None
 
 
-def _load_yaml(name: str) -> dict:
-    path = RULES_DIR / name
+def load_yaml(path: Path) -> dict:
+    """A rules or reference YAML file; a missing or malformed one is a ConfigurationError."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -63,7 +63,7 @@ def _load_yaml(name: str) -> dict:
 def rules() -> dict[str, Rule]:
     """Every finding rule by id."""
     out = {}
-    for rule_id, spec in _load_yaml("findings.yaml")["rules"].items():
+    for rule_id, spec in load_yaml(RULES_DIR / "findings.yaml")["rules"].items():
         if spec.get("severity") not in SEVERITIES:
             raise ConfigurationError(f"rule {rule_id} has severity {spec.get('severity')!r}")
         out[rule_id] = Rule(id=rule_id, **spec)
@@ -80,7 +80,7 @@ def rule(rule_id: str) -> Rule:
 @cache
 def field_table() -> dict:
     """The raw field table (fields, sheet_channels, skip_sheets, blank_markers, total_markers)."""
-    return _load_yaml("fields.yaml")
+    return load_yaml(RULES_DIR / "fields.yaml")
 
 
 @cache

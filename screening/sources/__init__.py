@@ -16,12 +16,11 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from screening import config
 from screening.errors import ConfigurationError, UploadRefused
 from screening.read import ReadResult
-from screening.rules import fields, rule
+from screening.rules import fields, load_yaml, rule
 
 CODELISTS_PATH = config.REFERENCE_DIR / "crs_iati_codelists.yaml"
 RECIPIENT_CODES_PATH = config.REFERENCE_DIR / "crs_recipient_codes.csv"
@@ -69,10 +68,7 @@ def finding(
 @cache
 def codelists() -> dict:
     """data/reference/crs_iati_codelists.yaml (Bi/Multi, IATI code lists, aggregate patterns)."""
-    try:
-        return yaml.safe_load(CODELISTS_PATH.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"cannot read {CODELISTS_PATH}: {exc}") from exc
+    return load_yaml(CODELISTS_PATH)
 
 
 @cache
