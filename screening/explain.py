@@ -15,10 +15,10 @@ SELECT * FROM screening_current
 WHERE project_id = $project_id AND ($channel IS NULL OR channel = $channel)
 """
 EVIDENCE_SQL = """
-SELECT * FROM screening_evidence
-WHERE upload_id = $upload_id AND sheet = $sheet AND row_number = $row_number
-  AND rubric_version = $rubric_version
-ORDER BY direction DESC, criterion, field
+SELECT e.* FROM screening_evidence e
+JOIN screening_current s USING (upload_id, sheet, row_number, rubric_version)
+WHERE s.project_id = $project_id AND ($channel IS NULL OR s.channel = $channel)
+ORDER BY e.direction DESC, e.criterion, e.field
 """
 
 
@@ -28,7 +28,8 @@ class ProjectNotFound(ScreeningError):
 
 def explain_project(db_path: Path, project_id: str, channel: str | None = None) -> str:
     """The evaluator's reading of one current project, with the rubric it was screened by."""
-    found = warehouse.query(db_path, RESULT_SQL, {"project_id": project_id, "channel": channel})
+    wanted = {"project_id": project_id, "channel": channel}
+    found = warehouse.query(db_path, RESULT_SQL, wanted)
     if found.empty:
         raise ProjectNotFound(
             f"No screened project has ID {project_id!r}"
@@ -43,10 +44,7 @@ def explain_project(db_path: Path, project_id: str, channel: str | None = None) 
             "say which with --channel."
         )
     result = found.iloc[0]
-    keys = ("upload_id", "sheet", "row_number", "rubric_version")
-    # DuckDB takes Python values as parameters, not numpy scalars.
-    params = {k: getattr(result[k], "item", lambda k=k: result[k])() for k in keys}
-    evidence = warehouse.query(db_path, EVIDENCE_SQL, params)
+    evidence = warehouse.query(db_path, EVIDENCE_SQL, wanted)
     where = f"Upload {result['upload_id']}, sheet {result['sheet']}, row {result['row_number']}."
     return explain(result, evidence, _rubric_for(db_path, result["rubric_version"])) + "\n" + where
 

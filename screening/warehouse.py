@@ -77,8 +77,6 @@ DELETE FROM {table} t WHERE NOT EXISTS (
     SELECT 1 FROM projects_current p
     WHERE p.upload_id = t.upload_id AND p.sheet = t.sheet AND p.row_number = t.row_number)
 """
-# `incoming` is the frame registered for the insert; BY NAME matches its columns to the table's.
-INSERT_FRAME_SQL = "INSERT INTO {table} BY NAME SELECT $upload_id AS upload_id, * FROM incoming"
 
 
 def connect(
@@ -171,11 +169,7 @@ def load_upload(
             return {**earlier, "duplicate": True}
         row = _insert_upload(con, record)
         for table, frame in split.frames.items():
-            con.register("incoming", frame)
-            try:
-                con.execute(INSERT_FRAME_SQL.format(table=table), {"upload_id": row["upload_id"]})
-            finally:
-                con.unregister("incoming")
+            _insert_frame(con, table, frame.assign(upload_id=row["upload_id"]))
     return {**row, "duplicate": False}
 
 
@@ -306,6 +300,8 @@ def store_screening(
 
 
 def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Insert a whole frame through DuckDB's pandas scan; BY NAME matches its columns to the
+    table's, so column order does not matter."""
     con.register("incoming", frame)
     try:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
