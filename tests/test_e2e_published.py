@@ -6,10 +6,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from openpyxl import Workbook
 
-from tests.test_published_pipeline import CRS_LINES, IATI
-from tests.test_source_crs import HEADER as CRS_HEADER
+from tests.test_published_pipeline import CRS_LINES, IATI, write_crs_workbook
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect")]
 
@@ -19,19 +17,8 @@ def _table(db: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def _crs_workbook(path: Path) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "SelectData"
-    ws.append(CRS_HEADER)
-    for line in CRS_LINES:
-        ws.append(line)
-    wb.save(path)
-    return path
-
-
 def test_a_crs_extract_merges_yearly_lines_and_keeps_them(ingest, tmp_path):
-    summary = ingest(_crs_workbook(tmp_path / "Testland.xlsx"))
+    summary = ingest(write_crs_workbook(tmp_path / "Testland.xlsx"))
     assert summary["status"] == "loaded"
     assert summary["rows_read"] == len(CRS_LINES)
     assert summary["rows_merged"] == 1  # the Kenya activity's two report years

@@ -156,17 +156,21 @@ def run(path: Path, file_name: str | None = None, channel: str | None = None) ->
     return Run(result, projects, findings)
 
 
-@pytest.fixture(scope="module")
-def crs_run(tmp_path_factory) -> Run:
+def write_crs_workbook(path: Path) -> Path:
+    """CRS_LINES as a CRS++ extract (sheet SelectData), as donors download it."""
     wb = Workbook()
     ws = wb.active
     ws.title = "SelectData"
     ws.append(CRS_HEADER)
     for line in CRS_LINES:
         ws.append(line)
-    path = tmp_path_factory.mktemp("crs") / "Testland.xlsx"
     wb.save(path)
-    return run(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def crs_run(tmp_path_factory) -> Run:
+    return run(write_crs_workbook(tmp_path_factory.mktemp("crs") / "Testland.xlsx"))
 
 
 @pytest.fixture(scope="module")
