@@ -265,6 +265,9 @@ def _activity(
     ]
     partner = "; ".join(dict.fromkeys(p for p in partners if p)) or None
 
+    public_countries = [_public(c) for c in countries]
+    public_regions = [_public(r) for r in regions]
+    public_sectors = [_public(s) for s in sectors]
     extra = {
         "iati_version": a.get("version") or file_version,
         "reporting_org": _org_name(reporting, lang) if reporting is not None else None,
@@ -277,9 +280,9 @@ def _activity(
         "default_aid_type": default_aid_type or _first_attr(kids["default-aid-type"], "code"),
         "default_flow_type": _first_attr(kids["default-flow-type"], "code"),
         "activity_status": status_code,
-        "recipient_countries": [_public(c) for c in countries],
-        "recipient_regions": [_public(r) for r in regions],
-        "sectors": [_public(s) for s in sectors],
+        "recipient_countries": public_countries,
+        "recipient_regions": public_regions,
+        "sectors": public_sectors,
         "policy_markers": markers,
         "budget_basis": budget_basis,
         "budget_totals": budget_totals,
@@ -291,9 +294,9 @@ def _activity(
         "iati-identifier": identifier,
         "title": title,
         "description": descriptions,
-        "recipient-country": [_public(c) for c in countries],
-        "recipient-region": [_public(r) for r in regions],
-        "sector": [_public(s) for s in sectors],
+        "recipient-country": public_countries,
+        "recipient-region": public_regions,
+        "sector": public_sectors,
         "policy-marker": markers,
         "collaboration-type": collaboration,
         "humanitarian": a.get("humanitarian"),
