@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.ipc  # noqa: F401  (pa.ipc)
 
 from screening.rubric import FIELDS, PILLARS, TEXT_FIELDS, Rubric, load_rubric
-from screening.textmatch import Corpus, count_words_from, fold_array
+from screening.textmatch import Corpus, fold_array, has_words_from
 
 __all__ = [
     "EVIDENCE_COLUMNS",
@@ -179,7 +179,23 @@ def _broadcast(hits: _Hits, inverse: np.ndarray | None) -> _Hits:
 
 
 def _scan_field(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
-    """Matches of one text field, after suppression and negation."""
+    """Matches of one text field, after suppression and negation.
+
+    Both look no further than the sentence, so each distinct sentence is scanned and judged
+    once and its evidence placed wherever the sentence occurs.
+    """
+    sentences = corpus.sentences
+    hits = _judge_sentences(rubric, sentences.distinct, field_idx)
+    which, sentence, shift = sentences.place(hits.row)
+    placed = _select(hits, which)
+    placed.row = sentences.rows[sentence]
+    placed.start += shift
+    placed.end += shift
+    return placed
+
+
+def _judge_sentences(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
+    """Matches in a corpus of one sentence a row, after suppression and negation."""
     t = rubric.terms
     pid, start, end = t.matcher.scan(corpus)
     # One pattern can stand for several rubric terms (the same phrase in two criteria).
@@ -223,7 +239,7 @@ def _scan_field(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
     term, start, end, row, crit = term[keep], start[keep], end[keep], row[keep], crit[keep]
     negatable, counter = negatable[keep], counter[keep]
 
-    # Negation: the nearest cue before the match, same row and sentence, within the window.
+    # Negation: the nearest cue before the match, same sentence (row), within the window.
     negated = np.zeros(len(term), dtype=bool)
     window = int(rubric.negation.get("window_words", 5))
     if len(cue_start) and negatable.any():
@@ -233,8 +249,7 @@ def _scan_field(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
         cand_ok = corpus.rows_of(cue_start[jc]) == row[cand]
         cand, jc = cand[cand_ok], jc[cand_ok]
         gap = corpus.word_index(start[cand]) - corpus.word_index(cue_end[jc] - 1)
-        same_sentence = corpus.sentence_index(start[cand]) == corpus.sentence_index(cue_start[jc])
-        negated[cand[(gap <= window) & same_sentence]] = True
+        negated[cand[gap <= window]] = True
 
     texts = rubric.vocabulary.term_ids[term]
     hits = _Hits(
@@ -507,10 +522,9 @@ def _claims(rubric: Rubric, frame: pd.DataFrame, assessed: np.ndarray) -> dict[s
 
 
 def _confidence(
-    rubric: Rubric, words: np.ndarray, lang: np.ndarray, same: np.ndarray
+    rubric: Rubric, words: np.ndarray, covered: np.ndarray, same: np.ndarray
 ) -> np.ndarray:
     c = rubric.scoring.get("confidence", {})
-    covered = lang >= 2
     low = (words < int(c.get("low_words", 15))) | ~covered
     high = (words >= int(c.get("high_words", 50))) & covered & ~same
     return np.where(low, "low", np.where(high, "high", "medium"))
@@ -569,10 +583,11 @@ def _screen_batch(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     n = len(frame)
     parts: list[_Hits] = []
-    lang = np.zeros(n, dtype=np.int64)
+    covered = np.zeros(n, dtype=bool)  # the description is in a language the rubric covers
     words = np.zeros(n, dtype=np.int64)
     folded: dict[str, Corpus] = {}
     cues = [w for ws in rubric.language_cues.values() for w in ws]
+    min_cues = int(rubric.scoring.get("confidence", {}).get("language_cues", 2))
     inverse: dict[str, np.ndarray | None] = {}
     for fi, name in enumerate(TEXT_FIELDS):
         if name not in frame:
@@ -584,7 +599,7 @@ def _screen_batch(
         parts.append(_broadcast(_scan_field(rubric, corpus, fi), inv))
         if name != "partner":
             if name == "description":
-                lang += _per_row(count_words_from(corpus, cues), inv)
+                covered = _per_row(has_words_from(corpus, cues, min_cues), inv)
             words += _per_row(corpus.word_counts(), inv)
     same_as_title = np.zeros(n, dtype=bool)
     if "title" in folded and "description" in folded:
@@ -603,7 +618,7 @@ def _screen_batch(
         hits = _select(hits, ~aggregate[hits.row])
     s = _score(rubric, hits, n)
     claims = _claims(rubric, frame, s["assessed"])
-    confidence = _confidence(rubric, words, lang, same_as_title)
+    confidence = _confidence(rubric, words, covered, same_as_title)
     assessed = pd.array(s["assessed"], dtype="Int8")
     summary = _summaries(s["level"], s["setting"], s["assessed"], claims, confidence).to_numpy()
     if aggregate.any():

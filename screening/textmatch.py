@@ -4,12 +4,13 @@ Why this shape: the screen runs on millions of rows, so nothing here loops over 
 A text column is folded by Arrow kernels (lower case, accents stripped, every run of characters
 that is not a letter or digit turned into one space, sentence ends remembered), each text is
 padded with a space on both sides, and the folded texts are laid end to end in one ASCII buffer
-(Arrow already stores them that way). One ``automaton.iter`` call then walks the whole column.
+(Arrow already stores them that way). The buffer is cut into sentences; one ``automaton.iter``
+call walks the distinct ones, and what is found in a sentence is placed wherever it occurs.
 
 Word boundaries come free from the padding: the pattern for the word ``women`` is ``" women "``,
 so it never fires inside ``womenswear``; a stem written ``participat*`` becomes ``" participat"``
 and matches ``participation``, ``participating`` and ``participatory``. A match never spans two
-rows because folded text never holds two spaces in a row and every row is padded.
+rows or two sentences because each distinct sentence is scanned with a closing space of its own.
 """
 
 from __future__ import annotations
@@ -216,7 +217,7 @@ def fold_array(values: pa.Array | pa.ChunkedArray) -> Corpus:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Corpus:
     """A folded column as one buffer: ``text[offsets[i]:offsets[i + 1]]`` is row ``i``."""
 
@@ -224,6 +225,11 @@ class Corpus:
     offsets: np.ndarray  # int64, len(rows) + 1
     buf: np.ndarray  # the same text as uint8
     sentence_ends: np.ndarray  # positions (in text) where a sentence ended
+
+    @cached_property
+    def sentences(self) -> Sentences:
+        """The column cut into sentences, each distinct sentence kept once (see Sentences)."""
+        return _sentences(self)
 
     @cached_property
     def spaces(self) -> np.ndarray:
@@ -242,12 +248,6 @@ class Corpus:
     def word_index(self, positions: np.ndarray) -> np.ndarray:
         """How many word gaps precede each position: word distance is a difference of these."""
         return np.searchsorted(self.spaces, positions, side="left")
-
-    def sentence_index(self, positions: np.ndarray) -> np.ndarray:
-        """Which sentence each position is in. A sentence end is kept as the space that follows
-        its mark, and that space is the leading space of the next word, so a match or cue that
-        starts there belongs to the next sentence (``side="right"``)."""
-        return np.searchsorted(self.sentence_ends, positions, side="right")
 
     def word_counts(self) -> np.ndarray:
         """Words per row: the spaces in a row, less the leading one."""
@@ -274,17 +274,84 @@ class Corpus:
         return [t[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
 
 
-def count_words_from(corpus: Corpus, words: list[str]) -> np.ndarray:
-    """How many times any of ``words`` (folded, whole words) occurs in each row, by one regex.
+@dataclass(frozen=True, eq=False)
+class Sentences:
+    """A corpus cut at every sentence end and row end, each distinct sentence kept once.
+
+    Why: descriptions are rarely repeated whole, but their sentences are (standard clauses,
+    boilerplate, a desk's stock paragraphs), so each distinct sentence is scanned and judged
+    once, and what was found in it is placed wherever it occurs (:meth:`place`). Sentence
+    ``k`` is ``corpus.text[starts[k]:starts[k + 1]]`` (its leading space included, the next
+    one's not); ``distinct`` holds the distinct ones as a corpus of their own, one sentence a
+    row, each closed by a space of its own, so a phrase never runs into the next sentence.
+    """
+
+    starts: np.ndarray  # int64: where each sentence starts in the corpus, plus the corpus length
+    rows: np.ndarray  # int64: the corpus row of each sentence
+    which: np.ndarray  # int64: for each sentence, its row in ``distinct``
+    distinct: Corpus  # the distinct sentences, one a row
+
+    def place(self, found_in: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where things found in distinct sentences occur in the corpus, in corpus text order.
+
+        ``found_in`` is the distinct sentence of each thing found, in text order of
+        ``distinct``. Returns (which thing, which sentence, shift) per occurrence: adding
+        ``shift`` to a position in ``distinct`` gives the position in the corpus.
+        """
+        first = np.searchsorted(found_in, np.arange(len(self.distinct.offsets)), side="left")
+        # Every sentence, in text order, takes the run of things found in its distinct text.
+        run_start, run_len = first[self.which], np.diff(first)[self.which]
+        total = int(run_len.sum())
+        thing = np.repeat(run_start - np.cumsum(run_len) + run_len, run_len) + np.arange(total)
+        sentence = np.repeat(np.arange(len(self.which)), run_len)
+        shift = self.starts[sentence] - self.distinct.offsets[self.which[sentence]]
+        return thing, sentence, shift
+
+
+def _sentences(corpus: Corpus) -> Sentences:
+    # Cut at every row start, sentence end and row end (a row's closing space is a piece of
+    # its own, " ", shared by all rows). Sorting and dropping repeats beats np.unique here.
+    cuts = np.sort(np.concatenate([corpus.offsets, corpus.offsets[1:] - 1, corpus.sentence_ends]))
+    keep = np.empty(len(cuts), dtype=bool)
+    keep[:1] = True
+    np.not_equal(cuts[1:], cuts[:-1], out=keep[1:])
+    cuts = cuts[keep]
+    # The first cut is 0 (the first row's start), so the cuts are the pieces' offsets.
+    pieces = pa.LargeStringArray.from_buffers(
+        len(cuts) - 1, pa.py_buffer(cuts), pa.py_buffer(corpus.buf)
+    )
+    enc = pc.dictionary_encode(pieces)
+    ls = pa.large_string()
+    closed = pc.binary_join_element_wise(enc.dictionary, pa.scalar(" ", ls), pa.scalar("", ls))
+    offsets, data = _buffers(closed)
+    raw = bytes(data)
+    return Sentences(
+        starts=cuts,
+        rows=corpus.rows_of(cuts[:-1]),
+        which=enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        distinct=Corpus(
+            text=raw.decode("ascii"),
+            offsets=offsets,
+            buf=np.frombuffer(raw, dtype=np.uint8),
+            sentence_ends=np.empty(0, dtype=np.int64),  # one sentence a row
+        ),
+    )
+
+
+def has_words_from(corpus: Corpus, words: list[str], at_least: int = 1) -> np.ndarray:
+    """bool per row: does the row hold ``at_least`` occurrences of any of ``words`` (folded,
+    whole words)? One regex in Arrow: RE2 stops at the first place the count is reached.
 
     Used for language cues: function words are so frequent that matching them in the automaton
-    would double the matches to walk through; a counting regex in Arrow costs almost nothing.
+    would double the matches to walk through, and counting them all costs 15 times more.
     """
-    if not words:
-        return np.zeros(len(corpus.offsets) - 1, dtype=np.int64)
+    n = len(corpus.offsets) - 1
+    if not words or at_least < 1:
+        return np.full(n, at_least < 1)
     alt = "|".join(sorted({re.escape(fold_text(w)) for w in words}))
-    counts = pc.count_substring_regex(corpus.as_arrow(), pattern=f" (?:{alt}) ")
-    return counts.to_numpy(zero_copy_only=False).astype(np.int64)
+    pattern = f" (?:{alt})" + f" (?:.* )?(?:{alt})" * (at_least - 1) + " "
+    found = pc.match_substring_regex(corpus.as_arrow(), pattern=pattern)
+    return found.to_numpy(zero_copy_only=False).astype(bool)
 
 
 _PAIR = np.dtype((np.int64, 2))

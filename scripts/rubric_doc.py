@@ -45,7 +45,9 @@ def render(rb: Rubric) -> str:
         "1. **Evidence.** The title, description, objectives, indicators and partner are "
         "lower-cased and "
         "accent-folded, and every rubric phrase is looked for as whole words (a `*` marks a stem: "
-        "`participat*` matches *participation*, *participatory*). DAC purpose codes, the "
+        "`participat*` matches *participation*, *participatory*), within one sentence: a phrase "
+        "never runs across a full stop, semicolon, question or exclamation mark. DAC purpose "
+        "codes, the "
         "recipient's place "
         "on the OECD fragility list and named partners are evidence too.",
         '2. **Counter-evidence first.** Boilerplate ("gender as a cross-cutting issue"), '
@@ -99,9 +101,9 @@ def render(rb: Rubric) -> str:
         "`overclaimed` is a claim with assessed 0, `underclaimed` no claim with assessed 1 or 2.",
         f"9. **Confidence.** Low under {conf.get('low_words')} words (a description that repeats "
         "the title "
-        "counts once) or when the text has no function words of a covered language "
-        f"({', '.join(rb.language_cues)}); high from {conf.get('high_words')} words; medium "
-        "otherwise.",
+        f"counts once) or when the description has fewer than {conf.get('language_cues')} "
+        f"function words of a covered language ({', '.join(rb.language_cues)}); high from "
+        f"{conf.get('high_words')} words; medium otherwise.",
         "",
         "## Criteria",
         "",

@@ -24,7 +24,14 @@ from screening.rubric import (
     load_rubric,
 )
 from screening.screen import load_rates
-from screening.textmatch import fold_array, fold_text, pattern_for
+from screening.textmatch import (
+    Corpus,
+    Matcher,
+    fold_array,
+    fold_text,
+    has_words_from,
+    pattern_for,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -169,3 +176,72 @@ def test_column_folding_matches_term_folding(texts: list[str]) -> None:
         row = corpus.text[corpus.offsets[i] : corpus.offsets[i + 1]]
         expected = fold_text(t)
         assert row == (f" {expected} " if expected else " "), (t, row)
+
+
+def _scan_by_sentence(matcher: Matcher, corpus: Corpus) -> tuple:
+    """What the screen does: scan the distinct sentences, place the matches in the corpus."""
+    sentences = corpus.sentences
+    pid, start, end = matcher.scan(sentences.distinct)
+    which, _, shift = sentences.place(sentences.distinct.rows_of(start))
+    return pid[which], start[which] + shift, end[which] + shift
+
+
+_PHRASE_WORDS = ["women", "peace", "gender", "based", "violence", "not", "the", "mediators", "x"]
+_SEPARATORS = [" ", ". ", "; ", "! ", " - ", ".", "3.5"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.sampled_from(_PHRASE_WORDS), st.sampled_from(_SEPARATORS))),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_sentence_scan_equals_a_full_scan_within_sentences(rows: list[list[tuple]]) -> None:
+    """Scanning each distinct sentence once and placing its matches wherever it occurs finds
+    exactly what one walk over the whole column finds, less the phrases that run from one
+    sentence into the next, in the same order."""
+    texts = ["".join(w + s for w, s in row) for row in rows]
+    texts += texts[:2]  # repeated rows and sentences
+    matcher = load_rubric().terms.matcher
+    corpus = fold_array(pa.array(texts, type=pa.string()))
+    pid, start, end = _scan_by_sentence(matcher, corpus)
+    cuts = corpus.sentences.starts  # row starts and ends, and sentence ends
+    expected = []
+    for last, p in matcher.automaton.iter(corpus.text):
+        s, e = last + 1 - matcher.lengths[p], last + 1
+        inside = cuts[(cuts > s) & (cuts < e - 1)]
+        if not len(inside):
+            expected.append((p, s, e))
+    assert list(zip(pid.tolist(), start.tolist(), end.tolist(), strict=True)) == expected
+    for p, s, e in expected:
+        assert corpus.text[s:e] == matcher.patterns[p]
+
+
+def test_a_phrase_does_not_run_across_a_sentence_end() -> None:
+    matcher = load_rubric().terms.matcher
+
+    def found(text: str) -> set[str]:
+        pid, _, _ = _scan_by_sentence(matcher, fold_array(pa.array([text])))
+        return {matcher.patterns[p].strip() for p in pid}
+
+    assert "gender based violence" in found("They face gender-based violence.")
+    assert "gender based violence" not in found("Gender. Based violence rose.")
+
+
+@pytest.mark.parametrize(
+    ("text", "at_least", "expected"),
+    [
+        ("Roads for the farmers", 1, True),
+        ("Roads for the farmers", 2, True),  # "for" and "the": next to each other, both count
+        ("Roads. The farmers", 2, False),
+        ("Theatre and forestry", 2, False),  # whole words only
+        ("Veje og broer til landmænd", 2, True),
+        ("", 1, False),
+    ],
+)
+def test_has_words_from(text: str, at_least: int, expected: bool) -> None:
+    corpus = fold_array(pa.array([text, "and"]))
+    got = has_words_from(corpus, ["the", "for", "and", "og", "til"], at_least)
+    assert got.tolist() == [expected, at_least == 1]
