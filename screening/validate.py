@@ -13,7 +13,7 @@ when the package loads.
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pandas as pd
@@ -25,7 +25,6 @@ from screening.rules import CHANNELS, findings_frame, make_findings, rule
 PUBLISHED = "published"
 SUITES = ("common", *CHANNELS, PUBLISHED)
 WORKBOOK = "workbook"
-_POSITION = "_position"
 
 
 def suite_definition(name: str) -> dict:
@@ -51,15 +50,9 @@ def _context() -> Any:
     return context
 
 
-@cache
-def _suite(name: str) -> Any:
-    from great_expectations.core.expectation_suite import ExpectationSuite
-
-    _context()  # GX builds suites only inside an active context
-    definition = suite_definition(name)
-    for expectation in definition["expectations"]:
+def _check_rules(expectations: list[dict]) -> None:
+    for expectation in expectations:
         rule(expectation.get("meta", {}).get("rule", "<missing>"))  # fail early on unknown rules
-    return ExpectationSuite(**definition)
 
 
 @cache
@@ -68,16 +61,64 @@ def _batch_definition() -> Any:
     return source.add_dataframe_asset("projects").add_batch_definition_whole_dataframe("frame")
 
 
-def _run_suite(name: str, frame: pd.DataFrame) -> list[Any]:
+# --- running the suites ---------------------------------------------------------------------------
+#
+# GX's cost is per run and above all per expectation (building its metric graph), hardly per
+# row: 20 rows cost about what 2,000 do. So the suites that apply to every row of the frame run
+# as one combined suite (built once per combination and cached), first with BOOLEAN_ONLY (a few
+# counts per expectation), then only the expectations that failed run again with COMPLETE, for
+# the index labels (row positions) of their unexpected rows. A suite that applies to some rows
+# only (a channel of a multi-channel workbook) runs the same way on those rows.
+
+_PLACE = "_place"  # meta of a combined expectation: its place in `_combined`
+_BOOLEAN_ONLY = {"result_format": "BOOLEAN_ONLY"}
+# Every unexpected row's index label (the frame's index is the row position), and nothing else
+# that costs: no pandas query text, no counts of the commonest unexpected values.
+_COMPLETE = {
+    "result_format": "COMPLETE",
+    "return_unexpected_index_query": False,
+    "partial_unexpected_count": 0,
+}
+
+
+@cache
+def _combined(names: tuple[str, ...]) -> tuple[dict, ...]:
+    """The expectations of `names`, suite after suite, each a copy of the stored one whose
+    `meta` also gives its place here."""
+    combined: list[dict] = []
+    for name in names:
+        expectations = suite_definition(name)["expectations"]
+        _check_rules(expectations)
+        for expectation in expectations:
+            meta = {**expectation.get("meta", {}), _PLACE: len(combined)}
+            combined.append({**expectation, "meta": meta})
+    return tuple(combined)
+
+
+@lru_cache(maxsize=256)
+def _suite_of(names: tuple[str, ...], indices: tuple[int, ...] | None = None) -> Any:
+    """The combined suite of `names` (only the expectations at `indices` of `_combined`)."""
+    from great_expectations.core.expectation_suite import ExpectationSuite
+
+    _context()
+    expectations = _combined(names)
+    if indices is not None:
+        expectations = tuple(expectations[i] for i in indices)
+    copies = [json.loads(json.dumps(e)) for e in expectations]
+    return ExpectationSuite(name="+".join(names), expectations=copies)
+
+
+def _run_suites(names: tuple[str, ...], frame: pd.DataFrame) -> list[Any]:
+    """COMPLETE results, on `frame`, of the expectations of `names` that did not succeed."""
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(
-        _suite(name),
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [_POSITION]},
-    )
-    return list(result.results)
+    checked = batch.validate(_suite_of(names), result_format=_BOOLEAN_ONLY).results
+    failed = tuple(sorted(r.expectation_config.meta[_PLACE] for r in checked if not r.success))
+    if not failed:
+        return []
+    return list(batch.validate(_suite_of(names, failed), result_format=_COMPLETE).results)
 
 
-def _findings_of(result: Any, frame: pd.DataFrame) -> pd.DataFrame:
+def _findings_of(result: Any, frame: pd.DataFrame) -> pd.DataFrame | None:
     config_ = result.expectation_config
     exception = result.exception_info or {}
     if exception.get("raised_exception"):
@@ -85,12 +126,12 @@ def _findings_of(result: Any, frame: pd.DataFrame) -> pd.DataFrame:
             f"expectation {config_.type} failed to run: {exception.get('exception_message')}"
         )
     if result.success:
-        return findings_frame()
+        return None
     meta = config_.meta or {}
     kwargs = config_.kwargs
     column = meta.get("value_column") or kwargs.get("column") or kwargs["column_list"][0]
-    positions = [entry[_POSITION] for entry in result.result.get("unexpected_index_list") or []]
-    rows = frame.loc[frame[_POSITION].isin(positions)]
+    positions = result.result.get("unexpected_index_list") or []
+    rows = frame.loc[frame.index.isin(positions)]
     values = _display(rows[column])
     return make_findings(meta["rule"], rows, column, values)
 
@@ -126,24 +167,32 @@ def validate(projects: pd.DataFrame, prior_findings: pd.DataFrame | None = None)
     frame = projects.reset_index(drop=True)
     frame["source"] = _column(frame, "source", "string", WORKBOOK)
     frame["is_aggregate"] = _column(frame, "is_aggregate", "boolean", False)
-    frame[_POSITION] = range(len(frame))
     workbook = frame["source"] == WORKBOOK
-    found = [_findings_of(r, frame) for r in _run_suite("common", frame)]
+    whole, parts = ["common"], []
     for name, mask in [
         *((channel, workbook & (frame["channel"] == channel)) for channel in CHANNELS),
         (PUBLISHED, ~workbook),
     ]:
-        subset = frame[mask.fillna(False).astype(bool)]
-        if not subset.empty:
-            found += [_findings_of(r, subset) for r in _run_suite(name, subset)]
-    findings = pd.concat([findings_frame(), *found], ignore_index=True)
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            continue
+        if mask.all():  # every row: it runs together with the common suite
+            whole.append(name)
+        else:
+            parts.append(((name,), frame[mask]))
+    found = [
+        _findings_of(result, rows)
+        for names, rows in [(tuple(whole), frame), *parts]
+        for result in _run_suites(names, rows)
+    ]
+    findings = pd.concat(
+        [findings_frame(), *(f for f in found if f is not None)], ignore_index=True
+    )
     if prior_findings is not None and not prior_findings.empty:
         key = ["sheet", "row_number", "column_name"]
         already = prior_findings.loc[prior_findings["severity"] == "error", key].drop_duplicates()
         merged = findings.merge(already, on=key, how="left", indicator=True)
         findings = merged.loc[merged["_merge"] == "left_only", findings.columns]
     # A row missing its channel breaks both channel rules; one message is enough.
-    findings = findings.drop_duplicates(["sheet", "row_number", "column_name", "rule"])
-    return findings.sort_values(["sheet", "row_number", "column_name"], kind="stable").reset_index(
-        drop=True
-    )
+    order = ["sheet", "row_number", "column_name", "rule"]
+    return findings.drop_duplicates(order).sort_values(order).reset_index(drop=True)
