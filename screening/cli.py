@@ -185,13 +185,36 @@ def query(
     db: DbOption = None,
     output: Annotated[
         OutputFormat,
-        typer.Option("--format", help="table, csv, or json (an array of row objects)."),
+        typer.Option(
+            "--format",
+            help=(
+                "table, csv, or json (an array of row objects). In csv, text starting with "
+                "=, +, -, @, a tab or a carriage return gets a leading ' so that Excel does "
+                "not run it as a formula (see --raw)."
+            ),
+        ),
     ] = OutputFormat.table,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help=(
+                "With --format csv: write text exactly as stored, without the leading '. "
+                "Dangerous: a spreadsheet opening the file runs cells such as =HYPERLINK(...) "
+                "as formulas (CSV injection). Only for programs that read the CSV."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Run a read-only SQL query against the warehouse.
 
     Reads the snapshot published after each upload (data/published/), so a query never
     waits on a running flow. Tables: see docs/data-dictionary.md.
+
+    With --format csv, text cells (and column names) that start with =, +, -, @, a tab or a
+    carriage return are written with a leading ' so that Excel shows them as text instead
+    of running them as formulas; numbers are written as they are. --raw writes the text
+    exactly as stored, for programs, never for a spreadsheet.
 
     Example: screening query "SELECT channel, count(*) FROM projects_current GROUP BY 1"
     """
@@ -204,7 +227,7 @@ def query(
     if output is OutputFormat.json:
         typer.echo(frame.to_json(orient="records", date_format="iso", force_ascii=False))
     elif output is OutputFormat.csv:
-        frame.to_csv(sys.stdout, index=False)
+        (frame if raw else neutralise_formulas(frame)).to_csv(sys.stdout, index=False)
     else:
         typer.echo(frame.to_string(index=False) if len(frame) else "(no rows)")
 
@@ -227,6 +250,7 @@ def status(
     Example: screening status --limit 5
     """
     from screening import warehouse
+    from screening.export import neutralise_formulas
 
     try:
         frame = warehouse.recent_uploads(config.readable_db(db or config.default_db_path()), limit)
