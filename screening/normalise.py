@@ -1,9 +1,12 @@
 """normalise: turn the text `read` found into canonical, typed project columns.
 
 Contract (docs/ARCHITECTURE.md): `normalise(rows, channel=None) -> (projects, findings)`.
-`projects` keeps the index and row order of `rows` and has exactly PROJECT_COLUMNS with the
-types in PROJECT_DTYPES. A value that cannot be converted becomes NA and yields one finding
-(`number.invalid`, `date.invalid`, ...) that shows the value as the desk officer wrote it.
+`projects` keeps the index and row order of `rows` and has PROJECT_COLUMNS with the types in
+PROJECT_DTYPES, then `row_label` (`screening.rules.ROW_LABEL`: how messages name the row, as
+its reader labelled it, "Activity 5 (XM-...)" or "Line 12"; NA for a workbook row, which reads
+"Row 12"). `row_label` is for messages only: the warehouse stores PROJECT_COLUMNS. A value that
+cannot be converted becomes NA and yields one finding (`number.invalid`, `date.invalid`, ...)
+that shows the value as the desk officer wrote it.
 
 What this stage does *not* do: required fields, duplicate IDs, negative budgets and date order
 are the Great Expectations suites' job (validate.py), so each rule is checked in one place.
@@ -30,7 +33,7 @@ from screening.reference import (
     purpose_codes,
     regions,
 )
-from screening.rules import fields, findings_frame, header_key, make_findings
+from screening.rules import ROW_LABEL, fields, findings_frame, header_key, make_findings
 
 PROJECT_DTYPES: dict[str, str] = {
     "sheet": "string",
@@ -60,6 +63,8 @@ PROJECT_DTYPES: dict[str, str] = {
     "raw": "string",
 }
 PROJECT_COLUMNS: list[str] = list(PROJECT_DTYPES)
+OUTPUT_COLUMNS: list[str] = [*PROJECT_COLUMNS, ROW_LABEL]
+"""The columns `normalise` returns: PROJECT_COLUMNS (stored), then the row label (messages)."""
 _CRS_CODE = re.compile(r"R?(\d{1,4})")
 WORKBOOK = "workbook"
 """`source` of a desk officer's workbook or CSV; anything else (crs, iati) is published data."""
@@ -87,6 +92,7 @@ def normalise(rows: pd.DataFrame, channel: str | None = None) -> tuple[pd.DataFr
     out = pd.DataFrame(index=rows.index)
     out["sheet"] = _column(rows, "sheet")
     out["row_number"] = rows["row_number"].astype("Int64") if "row_number" in rows else pd.NA
+    out[ROW_LABEL] = _column(rows, ROW_LABEL)
     found = _Findings(out)
     source = _column(rows, "source").fillna(WORKBOOK)
     published = source != WORKBOOK
@@ -125,7 +131,7 @@ def normalise(rows: pd.DataFrame, channel: str | None = None) -> tuple[pd.DataFr
     )
     out["extra"] = _column(rows, "extra")
     out["raw"] = _column(rows, "raw")
-    return out[PROJECT_COLUMNS].astype(PROJECT_DTYPES), found.frame()
+    return out[OUTPUT_COLUMNS].astype(PROJECT_DTYPES), found.frame()
 
 
 def _uploader_channel(channel: str | None) -> str | None:
@@ -260,7 +266,7 @@ class _Findings:
         mask = mask.fillna(False).astype(bool).to_numpy()
         if not mask.any():
             return
-        rows = self._out.loc[mask, ["sheet", "row_number", "channel"]]
+        rows = self._out.loc[mask, ["sheet", "row_number", ROW_LABEL, "channel"]]
         shown = (
             pd.Series(values, index=rows.index, dtype="string")
             if isinstance(values, str)

@@ -95,13 +95,14 @@ def read_upload(path: Path, file_name: str | None = None) -> ReadResult:
 
     name = file_name or path.name
     _check_size(path, name)
+    kind = None
     if not iati.looks_like_iati(path):
         if _is_xml(path):
             iati.read_iati(path, file_name=name)  # refuses it, naming the root element
-        sniff(path, name)
-    published = read_source(path, file_name=name)
+        kind = sniff(path, name)
+    published = read_source(path, file_name=name, kind=kind)
     if published is None:
-        result = read_portfolio(path, file_name=name)
+        result = read_portfolio(path, file_name=name, kind=kind)
         result.rows = _with_source(result.rows, "workbook")
         return result
     return ReadResult(
@@ -179,14 +180,17 @@ class _Skip(Exception):
     """A sheet that holds no portfolio; the message says why."""
 
 
-def read_portfolio(path: Path, file_name: str | None = None) -> ReadResult:
+def read_portfolio(
+    path: Path, file_name: str | None = None, kind: str | None = None
+) -> ReadResult:
     """Read every sheet of an xlsx/xlsm workbook, or a CSV file, into canonical text columns.
 
     Refuses (`UploadRefused`) a file that is not a workbook or CSV, has no header on any sheet,
-    or has no project line under its headers; everything else is read and reported.
+    or has no project line under its headers; everything else is read and reported. `kind` is
+    what `sniff` said of the file, when the caller has already asked it.
     """
     name = file_name or path.name
-    kind = sniff(path, name)
+    kind = kind or sniff(path, name)
     grids = _xlsx_grids(path, name) if kind == "xlsx" else iter([_csv_grid(path, name)])
     frames, findings, sheets = [], [], []
     for grid in grids:

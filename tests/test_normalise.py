@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from screening.normalise import PROJECT_COLUMNS, PROJECT_DTYPES, normalise
-from screening.rules import FINDING_COLUMNS, rules
+from screening.normalise import OUTPUT_COLUMNS, PROJECT_COLUMNS, PROJECT_DTYPES, normalise
+from screening.rules import FINDING_COLUMNS, ROW_LABEL, rules
 
 VALID = {
     "project_id": "P1",
@@ -42,8 +42,10 @@ def compact(findings: pd.DataFrame) -> list[tuple[int, str, str]]:
 def test_valid_rows_give_canonical_types_and_no_findings() -> None:
     projects, findings = normalise(rows({}, {"project_id": "P2"}))
     assert compact(findings) == []
-    assert list(projects.columns) == PROJECT_COLUMNS
-    assert projects.dtypes.astype(str).to_dict() == PROJECT_DTYPES
+    assert list(projects.columns) == OUTPUT_COLUMNS == [*PROJECT_COLUMNS, ROW_LABEL]
+    assert projects[PROJECT_COLUMNS].dtypes.astype(str).to_dict() == PROJECT_DTYPES
+    assert str(projects[ROW_LABEL].dtype) == "string"
+    assert projects[ROW_LABEL].isna().all()  # a workbook row has no label: it reads "Row N"
     first = projects.iloc[0]
     assert first["channel"] == "bilateral"
     assert first["recipient_country"] == "UGA" and first["recipient_name"] == "Uganda"
@@ -95,7 +97,7 @@ def test_missing_optional_columns_are_added_as_na() -> None:
 def test_empty_input() -> None:
     projects, findings = normalise(rows({}).iloc[0:0])
     assert projects.empty and findings.empty
-    assert list(projects.columns) == PROJECT_COLUMNS
+    assert list(projects.columns) == OUTPUT_COLUMNS
 
 
 # --------------------------------------------------------------------------- channel
@@ -349,7 +351,7 @@ def test_source_and_aggregate_pass_through_before_extra() -> None:
     )
     assert compact(findings) == []
     assert PROJECT_COLUMNS[-4:] == ["source", "is_aggregate", "extra", "raw"]
-    assert projects.dtypes.astype(str).to_dict() == PROJECT_DTYPES
+    assert projects[PROJECT_COLUMNS].dtypes.astype(str).to_dict() == PROJECT_DTYPES
     assert list(projects["source"]) == ["crs", "crs"]
     assert list(projects["is_aggregate"]) == [False, True]
 
@@ -412,3 +414,15 @@ def test_published_budget_without_currency_gets_no_default() -> None:
     assert pd.isna(projects.iloc[0]["currency"]) and projects.iloc[1]["currency"] == "EUR"
     workbook, _ = normalise(rows({}))
     assert workbook.iloc[0]["currency"] == "DKK"
+
+
+def test_findings_name_the_row_by_its_label_else_as_a_worksheet_row() -> None:
+    """A reader's row label (an IATI activity, a CRS CSV line) names the row in messages and
+    passes on to the projects, for validate's messages; a row without one reads "Row N"."""
+    frame = rows({"budget": "lots"}, {"budget": "lots"})
+    frame.insert(4, ROW_LABEL, pd.array(["Activity 1 (XX-1)", pd.NA], dtype="string"))
+    projects, findings = normalise(frame)
+    assert projects[ROW_LABEL].tolist()[0] == "Activity 1 (XX-1)"
+    assert pd.isna(projects[ROW_LABEL].iloc[1])
+    assert findings["row_number"].tolist() == [5, 6]  # the number stays a number
+    assert [m.split(":")[0] for m in findings["message"]] == ["Activity 1 (XX-1)", "Row 6"]

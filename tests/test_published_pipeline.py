@@ -23,6 +23,7 @@ from screening.normalise import normalise
 from screening.read import ReadResult, read_upload
 from screening.validate import validate
 from tests.test_source_crs import HEADER as CRS_HEADER
+from tests.workbooks import write_xlsx
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 D = dt.datetime
@@ -268,6 +269,46 @@ def test_uploader_channel_fills_a_missing_collaboration_type(tmp_path: Path) -> 
     assert ("channel.unknown", "channel") in run(path).rules("error")
     chosen = run(path, channel="bilateral")
     assert ("channel.unknown", "channel") not in chosen.rules("error")
+
+
+# --- how messages name a row -----------------------------------------------------------------
+
+
+def test_messages_name_rows_as_each_source_numbers_them(
+    tmp_path: Path, crs_run: Run, iati_run: Run
+) -> None:
+    """A desk officer's workbook says "Row 7" (Excel's row), a CRS xlsx extract too; an IATI
+    file names the activity by position and iati-identifier."""
+    path = write_xlsx(
+        tmp_path / "portfolio.xlsx",
+        {
+            "Bilateral": [
+                ["Uganda portfolio 2025"],
+                [],
+                [
+                    "Project ID",
+                    "Title",
+                    "Description",
+                    "Country",
+                    "DAC code",
+                    "Budget",
+                    "Gender marker",
+                ],
+                ["P-1", "Women mediators", DESCRIPTION, "Uganda", 15220, 1000, None],
+                ["P-2", "Women's courts", DESCRIPTION, "Uganda", 15130, "afventer", 1],
+            ]
+        },
+    )
+    workbook = run(path)
+    assert workbook.errors["message"].tolist() == [
+        'Row 5: budget "afventer" is not a number.',  # normalise
+        "Row 4: gender marker is empty; it is required for bilateral projects.",  # validate
+    ]
+    assert workbook.errors["row_number"].tolist() == [5, 4]
+    crs = crs_run.findings[crs_run.findings["rule"] == "crs.aggregate_line"]
+    assert crs["message"].iloc[0].startswith('Row 6: "Aggregate activities"')
+    (home,) = iati_run.errors["message"]
+    assert home.startswith('Activity 4 (XX-PUB-4): country "GBR"')
 
 
 # --- real data --------------------------------------------------------------------------------

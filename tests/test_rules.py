@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from screening import rules
+from screening.errors import ConfigurationError
 from screening.validate import SUITES, suite_definition
 
 PROJECT = Path(__file__).resolve().parents[1]
-PLACEHOLDERS = {"file_name", "sheet", "row_number", "column", "value", "channel", "detail"}
+PLACEHOLDERS = {"file_name", "sheet", "row", "row_number", "column", "value", "channel", "detail"}
 
 
 def test_every_rule_is_documented() -> None:
@@ -19,6 +21,58 @@ def test_every_rule_is_documented() -> None:
         assert rule.title and rule.description and rule.message, rule.id
         used = set(re.findall(r"{(\w+)}", rule.message))
         assert used <= PLACEHOLDERS, f"{rule.id} uses unknown placeholders {used - PLACEHOLDERS}"
+
+
+def test_the_documented_placeholders_are_the_known_ones() -> None:
+    header = (PROJECT / "screening" / "rules" / "findings.yaml").read_text(encoding="utf-8")
+    line = next(li for li in header.splitlines() if li.startswith("# Message placeholders:"))
+    assert set(re.findall(r"{(\w+)}", line)) == PLACEHOLDERS
+
+
+def test_row_messages_name_the_row_as_its_source_does() -> None:
+    """No message says "Row {row_number}" itself: {row} reads "Line 12" or "Activity 5 (...)"
+    where the source numbers its rows that way."""
+    for rule in rules.rules().values():
+        if re.search(r"{row(_number)?}", rule.message):
+            assert rule.message.startswith("{row}"), rule.id
+
+
+def test_row_labels() -> None:
+    assert set(rules.row_kinds()) == {"row", "line", "activity"}
+    for template in rules.row_kinds().values():
+        assert set(re.findall(r"{(\w+)}", template)) == {"row_number"}
+    assert rules.row_label("row", 12) == "Row 12"
+    assert rules.row_label("line", 12) == "Line 12"
+    assert rules.row_label("activity", 5, "XM-DAC-41114-PROJECT-00012") == (
+        "Activity 5 (XM-DAC-41114-PROJECT-00012)"
+    )
+    for missing in (None, "", "  ", pd.NA):
+        assert rules.row_label("activity", 5, missing) == "Activity 5"
+    with pytest.raises(ConfigurationError):
+        rules.row_label("paragraph", 1)
+
+
+def test_make_findings_uses_the_row_label_else_the_worksheet_row() -> None:
+    rows = pd.DataFrame(
+        {
+            "sheet": ["s", "s"],
+            "row_number": pd.array([5, 12], dtype="Int64"),
+            "channel": ["bilateral", "bilateral"],
+            rules.ROW_LABEL: pd.array(["Activity 5 (XX-5)", pd.NA], dtype="string"),
+            "budget": ["lots", "many"],
+        }
+    )
+    found = rules.make_findings("number.invalid", rows, "budget")
+    assert found["message"].tolist() == [
+        'Activity 5 (XX-5): budget "lots" is not a number.',
+        'Row 12: budget "many" is not a number.',
+    ]
+    assert found["row_number"].tolist() == [5, 12]
+    without = rules.make_findings("number.invalid", rows.drop(columns=rules.ROW_LABEL), "budget")
+    assert without["message"].iloc[0] == 'Row 5: budget "lots" is not a number.'
+    # a message formatted directly says "Row N" unless told otherwise
+    assert rules.rule("row.blank").format(row_number=7) == "Row 7 is blank."
+    assert rules.rule("row.blank").format(row_number=7, row="Line 7") == "Line 7 is blank."
 
 
 def test_every_rule_used_in_code_is_in_the_catalogue() -> None:

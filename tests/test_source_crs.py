@@ -199,6 +199,42 @@ def test_csv_comma_layout(tmp_path):
     assert read_crs(path).rows_read == 5
 
 
+def test_messages_name_csv_lines_and_worksheet_rows(tmp_path, result):
+    """A CRS CSV extract is numbered by line, as a text editor shows it ("Line 6"); an xlsx
+    extract by row, as Excel shows it ("Row 9"). The numbers themselves stay numbers."""
+    from screening.normalise import normalise
+    from screening.read import read_upload
+    from screening.validate import validate
+
+    lines = BULK.read_text(encoding="utf-8").replace(",", " ").replace("|", ",").splitlines()
+    lines[3] = lines[3].replace(",70000,70000,", ",afventer,70000,")  # line 4: not a number
+    lines.insert(4, "")  # line 5: blank
+    path = tmp_path / "crs.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    read = read_upload(path)
+    assert read.source == "crs"
+    rows = read.rows.set_index("row_number")
+    assert rows.loc[4, "row_label"] == "Line 4" and rows.loc[5, "skip_rule"] == "row.blank"
+    projects, normalised = normalise(read.rows[read.rows["skip_rule"].isna()])
+    findings = pd.concat(
+        [read.findings, normalised, validate(projects, normalised)], ignore_index=True
+    )
+    messages = {(r.rule, r.row_number): r.message for r in findings.itertuples()}
+    assert messages["row.blank", 5] == "Line 5 is blank."
+    assert messages["number.invalid", 4] == 'Line 4: budget "afventer" is not a number.'
+    assert messages["crs.aggregate_line", 6].startswith('Line 6: "Aggregate activities"')
+    assert messages["country.unknown", 7].startswith('Line 7: country "Atlantis"')
+    rowed = findings[findings["row_number"].notna()]
+    assert rowed["message"].str.match(r"Line \d+\b").all()
+    assert str(findings["row_number"].dtype) == "Int64"
+
+    # the xlsx extract of the fixture: Excel's rows
+    assert (result.rows["row_label"] == "Row " + result.rows["row_number"].astype(str)).all()
+    found = result.findings.set_index("rule")
+    assert found.loc["row.blank", "message"] == "Row 4 is blank."
+    assert found.loc["crs.aggregate_line", "message"].startswith('Row 9: "Aggregate activities"')
+
+
 def test_not_crs_is_refused(tmp_path):
     path = tmp_path / "desk.csv"
     path.write_text("Project ID,Title,Country\n1,x,KEN\n", encoding="utf-8")

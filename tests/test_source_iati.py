@@ -46,7 +46,14 @@ def test_one_row_per_activity_numbered_in_file_order(v2):
 
 
 def test_frame_has_read_stage_columns(v2):
-    assert list(v2.columns[:4]) == ["sheet", "row_number", "sheet_channel", "skip_rule"]
+    assert list(v2.columns[:5]) == [
+        "sheet",
+        "row_number",
+        "sheet_channel",
+        "skip_rule",
+        "row_label",
+    ]
+    assert v2.loc["XX-TEST-0001", "row_label"] == "Activity 1 (XX-TEST-0001)"
     assert list(v2.columns[-3:]) == ["is_aggregate", "extra", "raw"]
     assert str(v2["title"].dtype).startswith("string")
     assert str(v2["row_number"].dtype) == "Int64"
@@ -333,6 +340,75 @@ def test_fallbacks_pass_normalise(gaps):
     errors = findings[findings["severity"] == "error"]
     mixed = errors[errors["row_number"] == 4]  # GAP-MIXED: no channel, budget not a number
     assert set(mixed["column_name"]) >= {"channel", "budget"}
+
+
+LABELLED = """<?xml version="1.0" encoding="UTF-8"?>
+<iati-activities version="2.03">
+  <iati-activity default-currency="EUR">
+    <iati-identifier>XM-DAC-41114-PROJECT-00011</iati-identifier>
+    <title><narrative>Women in peace talks</narrative></title>
+    <description><narrative>Support to women negotiators.</narrative></description>
+    <recipient-country code="CO"/>
+    <sector vocabulary="1" code="15220"/>
+    <collaboration-type code="1"/>
+    <budget type="1"><value>1000</value></budget>
+  </iati-activity>
+  <iati-activity default-currency="EUR">
+    <iati-identifier>XM-DAC-41114-PROJECT-00012</iati-identifier>
+    <title><narrative>Women's shelters</narrative></title>
+    <description><narrative>Shelters for women.</narrative></description>
+    <recipient-country code="KE"/>
+    <sector vocabulary="1" code="15180"/>
+    <collaboration-type code="1"/>
+    <policy-marker vocabulary="1" code="1" significance="3"/>
+  </iati-activity>
+  <iati-activity default-currency="GBP">
+    <title><narrative>Refugee women's groups at home</narrative></title>
+    <description><narrative>Groups in London.</narrative></description>
+    <recipient-country code="GB"/>
+    <sector vocabulary="1" code="15170"/>
+    <collaboration-type code="1"/>
+    <budget type="1"><value>300</value></budget>
+  </iati-activity>
+</iati-activities>
+"""
+
+
+def test_messages_name_an_activity_by_position_and_identifier(tmp_path):
+    """A desk officer finds an activity by its iati-identifier, not by a row number: every
+    message, from normalise and from validate, names it "Activity N (identifier)", or
+    "Activity N" when it has none; the stored row_number stays the position."""
+    from screening.normalise import normalise
+    from screening.read import read_upload
+    from screening.validate import validate
+
+    path = tmp_path / "labelled.xml"
+    path.write_text(LABELLED, encoding="utf-8")
+    result = read_upload(path)
+    assert result.rows["row_label"].tolist() == [
+        "Activity 1 (XM-DAC-41114-PROJECT-00011)",
+        "Activity 2 (XM-DAC-41114-PROJECT-00012)",
+        "Activity 3",
+    ]
+    projects, normalised = normalise(result.rows)
+    findings = pd.concat([normalised, validate(projects, normalised)], ignore_index=True)
+    errors = findings[findings["severity"] == "error"]
+    by_rule = {(r.rule, r.column_name): r for r in errors.itertuples()}
+    marker = by_rule["gender_marker.invalid", "gender_marker"]  # from normalise
+    assert marker.row_number == 2
+    assert marker.message.startswith("Activity 2 (XM-DAC-41114-PROJECT-00012): gender marker")
+    budget = by_rule["required.missing", "budget"]  # from validate
+    assert budget.row_number == 2
+    assert budget.message == (
+        "Activity 2 (XM-DAC-41114-PROJECT-00012): budget is empty; "
+        "it is required for bilateral projects."
+    )
+    home = by_rule["country.not_oda_recipient", "recipient_country"]
+    assert home.row_number == 3 and home.message.startswith("Activity 3: country")
+    unnamed = by_rule["required.missing", "project_id"]
+    assert unnamed.message.startswith("Activity 3: project ID is empty")
+    assert str(findings["row_number"].dtype) == "Int64"
+    assert not findings["message"].str.startswith("Row").any()
 
 
 def test_gzip_reads_like_plain(tmp_path):

@@ -1,6 +1,10 @@
 """The rule catalogue and the field table, loaded from the YAML beside this file.
 
 Findings are rows: one finding per (row, column, rule), in a frame with FINDING_COLUMNS.
+A message names its row the way the row's source does (`{row}`: "Row 12" in a workbook,
+"Line 12" in a CRS CSV extract, "Activity 5 (XM-...)" in an IATI file): the reader builds the
+label with `row_label` and carries it in the rows frame's ROW_LABEL column, and
+`make_findings` uses it, falling back to "Row {row_number}" for a row without one.
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ RULES_DIR = Path(__file__).resolve().parent
 SEVERITIES = ("refuse", "error", "warning", "skip", "info")
 CHANNELS = ("bilateral", "multilateral", "humanitarian")
 FINDING_COLUMNS = ["sheet", "row_number", "column_name", "value", "rule", "severity", "message"]
+ROW_LABEL = "row_label"
+"""Column of a rows or projects frame: how messages name the row (`{row}`); NA reads "Row N"."""
+ROW = "row"
+"""The kind of row a label names when its reader gave none: a worksheet row as Excel shows it."""
+WITH_IDENTIFIER = "with_identifier"
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,12 @@ class Rule:
     message: str
 
     def format(self, **values: object) -> str:
-        """The message with its placeholders filled; missing ones read as empty."""
+        """The message with its placeholders filled; missing ones read as empty.
+
+        `{row}` defaults to the worksheet label of `row_number` ("Row 12") when not given.
+        """
+        if "row" not in values and _present(values.get("row_number")):
+            values["row"] = row_label(ROW, values["row_number"])
         return self.message.format_map(_Blank(values))
 
 
@@ -60,10 +74,15 @@ def load_yaml(path: Path) -> dict:
 
 
 @cache
+def _catalogue() -> dict:
+    return load_yaml(RULES_DIR / "findings.yaml")
+
+
+@cache
 def rules() -> dict[str, Rule]:
     """Every finding rule by id."""
     out = {}
-    for rule_id, spec in load_yaml(RULES_DIR / "findings.yaml")["rules"].items():
+    for rule_id, spec in _catalogue()["rules"].items():
         if spec.get("severity") not in SEVERITIES:
             raise ConfigurationError(f"rule {rule_id} has severity {spec.get('severity')!r}")
         out[rule_id] = Rule(id=rule_id, **spec)
@@ -75,6 +94,42 @@ def rule(rule_id: str) -> Rule:
         return rules()[rule_id]
     except KeyError:
         raise ConfigurationError(f"rule {rule_id!r} is not in findings.yaml") from None
+
+
+@cache
+def row_kinds() -> dict[str, str]:
+    """Label template by kind of row (`row`, `line`, `activity`), from findings.yaml."""
+    spec = dict(_catalogue().get("row_labels") or {})
+    spec.pop(WITH_IDENTIFIER, None)
+    if ROW not in spec:
+        raise ConfigurationError(f"findings.yaml: row_labels has no {ROW!r} label")
+    return spec
+
+
+def row_label(kind: str, row_number: object, identifier: object = None) -> str:
+    """How a message names a row: `Row 12`, `Line 12`, `Activity 5 (XM-DAC-41114-PROJECT-00012)`.
+
+    `kind` is a key of `row_labels` in findings.yaml; `identifier`, the row's own ID where its
+    source has one (an IATI activity's iati-identifier), is added when present.
+    """
+    try:
+        template = row_kinds()[kind]
+    except KeyError:
+        raise ConfigurationError(f"row kind {kind!r} is not in findings.yaml: row_labels") from None
+    label = template.format(row_number=row_number)
+    if _present(identifier) and str(identifier).strip():
+        combined = _catalogue()["row_labels"].get(WITH_IDENTIFIER, "{label} ({identifier})")
+        label = combined.format(label=label, identifier=str(identifier).strip())
+    return label
+
+
+def _present(value: object) -> bool:
+    if value is None or (isinstance(value, str) and not value):
+        return False
+    try:
+        return not bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or array: present
+        return True
 
 
 @cache
@@ -143,6 +198,16 @@ def column_label(column: str) -> str:
     return spec.label if spec else column.replace("_", " ")
 
 
+def row_labels_of(rows: pd.DataFrame) -> list[str]:
+    """The `{row}` of every row of `rows`: its ROW_LABEL, else "Row {row_number}" (or "")."""
+    given = rows[ROW_LABEL] if ROW_LABEL in rows else pd.Series(pd.NA, index=rows.index)
+    fallback = row_kinds()[ROW]
+    return [
+        str(label) if _present(label) else (fallback.format(row_number=n) if _present(n) else "")
+        for label, n in zip(given, rows["row_number"], strict=True)
+    ]
+
+
 def findings_frame(rows: list[dict] | dict | None = None) -> pd.DataFrame:
     """A findings frame with the standard columns (empty when no rows are given)."""
     frame = pd.DataFrame(rows or [], columns=FINDING_COLUMNS)
@@ -159,6 +224,7 @@ def make_findings(
     """Findings of one rule for every row of `rows` (which has `sheet`, `row_number`, `channel`).
 
     `values` are the offending values shown to the user (defaults to `rows[column]`).
+    `{row}` is the row's ROW_LABEL when `rows` has one, else "Row {row_number}".
     Vectorised enough for thousands of findings: one format call per finding, no per-row I/O.
     """
     r = rule(rule_id)
@@ -169,9 +235,16 @@ def make_findings(
     channels = rows["channel"] if "channel" in rows else pd.Series("", index=rows.index)
     label = column_label(column)
     messages = [
-        r.format(sheet=s, row_number=n, column=label, value=v, channel=c or "", **placeholders)
-        for s, n, v, c in zip(
-            rows["sheet"], rows["row_number"], vals, channels.fillna(""), strict=True
+        r.format(
+            sheet=s, row_number=n, row=w, column=label, value=v, channel=c or "", **placeholders
+        )
+        for s, n, w, v, c in zip(
+            rows["sheet"],
+            rows["row_number"],
+            row_labels_of(rows),
+            vals,
+            channels.fillna(""),
+            strict=True,
         )
     ]
     return findings_frame(

@@ -131,15 +131,18 @@ def build_rows_frame(records: list[dict]) -> pd.DataFrame:
     return frame.astype(types)
 
 
-def read_source(path: Path, file_name: str | None = None) -> ReadResult | None:
+def read_source(
+    path: Path, file_name: str | None = None, kind: str | None = None
+) -> ReadResult | None:
     """Read `path` as an IATI file or CRS extract when it is one; None when it is neither.
 
-    The one entry point the ingest flow needs: try this before `screening.read`.
+    The one entry point the ingest flow needs: try this before `screening.read`. `kind` is
+    what `screening.sniff.sniff` said of the file, when the caller has already asked it.
     """
     from screening.sources import crs, iati
 
     if iati.looks_like_iati(path):
         return iati.read_iati(path, file_name=file_name)
     if crs.sniff_crs(path):
-        return crs.read_crs(path, file_name=file_name)
+        return crs.read_crs(path, file_name=file_name, kind=kind)
     return None

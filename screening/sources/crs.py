@@ -35,6 +35,7 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, Shee
 from screening import rules
 from screening.read import ReadResult, cell_text, excel_column
 from screening.sources import (
+    LEAD_COLUMNS,
     amount_text,
     build_rows_frame,
     channel_of_bi_multi,
@@ -49,6 +50,7 @@ from screening.sources import (
 HEADER_SEARCH_ROWS = 20
 CSV_DELIMITERS = (",", ";", "|", "\t")
 ZIP_MAGIC = b"PK\x03\x04"
+CSV_ROW_KIND = "line"  # a CSV extract's rows are named by line number: "Line 12"
 
 # CRS header keys (screening.rules.header_key) the reader uses, by role. Everything else
 # goes to `extra` under its original header.
@@ -107,12 +109,16 @@ def sniff_crs(path: Path) -> bool:
         return False
 
 
-def read_crs(path: Path, file_name: str | None = None, amount_scale: float = 1.0) -> ReadResult:
+def read_crs(
+    path: Path, file_name: str | None = None, amount_scale: float = 1.0, kind: str | None = None
+) -> ReadResult:
     """Read a CRS extract into the read-stage frame, one row per activity.
 
     `amount_scale` multiplies `usd_commitment`: 1 for CRS++ extracts and OECD.Stat exports
     in US dollars; 1e6 for the OECD bulk download files, which report USD millions.
     Refuses (`UploadRefused`) a file with no CRS header or no line under it.
+    `row_label` (after the lead columns) names each row in messages as the file numbers it:
+    "Row 12" in a worksheet, "Line 12" in a CSV or text extract.
     """
     from screening.sniff import sniff
 
@@ -157,6 +163,8 @@ def read_crs(path: Path, file_name: str | None = None, amount_scale: float = 1.0
             raise refusal("upload.no_header", name, f"sheets looked at: {looked}")
         raise refusal("upload.no_rows", name)
     frame = build_rows_frame(rows)
+    labels = pd.array([r[rules.ROW_LABEL] for r in rows], dtype="string")
+    frame.insert(len(LEAD_COLUMNS), rules.ROW_LABEL, labels)
     if frame["skip_rule"].notna().all():
         raise refusal("upload.no_rows", name)
     lines_frame = _lines_frame(lines)
@@ -180,6 +188,12 @@ class _Grid:
     name: str
     cells: list[list[str]]  # text, "" for empty
     row_numbers: list[int]  # the row Excel (or a text editor) shows for each line
+    # How messages name its rows (row_labels in screening/rules/findings.yaml): "row" for a
+    # worksheet (Excel's row numbers), "line" for a CSV or text file (a text editor's).
+    row_kind: str = rules.ROW
+
+    def label(self, row_number: int) -> str:
+        return rules.row_label(self.row_kind, row_number)
 
 
 def _grids(path: Path, name: str, head_only: bool = False) -> list[_Grid]:
@@ -236,7 +250,7 @@ def _csv_grid(path: Path, name: str, head_only: bool) -> _Grid:
             [v.strip() for v in rec]
             for _, rec in zip(range(HEADER_SEARCH_ROWS), reader, strict=False)
         ]
-        return _Grid(PurePosixPath(name).stem, cells, list(range(1, len(cells) + 1)))
+        return _Grid(PurePosixPath(name).stem, cells, list(range(1, len(cells) + 1)), CSV_ROW_KIND)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -253,7 +267,7 @@ def _csv_grid(path: Path, name: str, head_only: bool) -> _Grid:
     cells = [[v.strip() for v in row] for row in frame.itertuples(index=False, name=None)]
     # Row numbers are line numbers; a quoted cell spanning lines would shift them, which CRS
     # exports do not do (their descriptions are one line).
-    return _Grid(PurePosixPath(name).stem, cells, list(range(1, len(cells) + 1)))
+    return _Grid(PurePosixPath(name).stem, cells, list(range(1, len(cells) + 1)), CSV_ROW_KIND)
 
 
 def _csv_delimiter(text: str) -> str:
@@ -316,13 +330,19 @@ def _read_sheet(
     project_row_of: dict[int, int] = {}
     for key, members in groups.items():
         row = _merge(grid.name, key, members, ids[key])
+        row[rules.ROW_LABEL] = grid.label(row["row_number"])
         rows.append(row)
         for m in members:
             project_row_of[m.row_number] = row["row_number"]
         if row["is_aggregate"]:
             findings.append(
                 finding(
-                    "crs.aggregate_line", grid.name, row["row_number"], "title", row["title"] or ""
+                    "crs.aggregate_line",
+                    grid.name,
+                    row["row_number"],
+                    "title",
+                    row["title"] or "",
+                    row=row[rules.ROW_LABEL],
                 )
             )
     for line in lines:
@@ -331,6 +351,7 @@ def _read_sheet(
                 {
                     "sheet": grid.name,
                     "row_number": line.row_number,
+                    rules.ROW_LABEL: grid.label(line.row_number),
                     "skip_rule": line.skip_rule,
                     "is_aggregate": False,
                     "extra": to_json(line.extra),
@@ -342,7 +363,16 @@ def _read_sheet(
                 if line.skip_rule == "row.blank"
                 else next((v for v in line.raw.values() if v), "")
             )
-            findings.append(finding(line.skip_rule, grid.name, line.row_number, "", value))
+            findings.append(
+                finding(
+                    line.skip_rule,
+                    grid.name,
+                    line.row_number,
+                    "",
+                    value,
+                    row=grid.label(line.row_number),
+                )
+            )
     rows.sort(key=lambda r: r["row_number"])
     n_merged = sum(len(m) - 1 for m in groups.values())
     if n_merged:

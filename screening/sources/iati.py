@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import Element, ParseError
 
+import pandas as pd
 import pycountry
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
@@ -35,6 +36,7 @@ from screening import config, rules
 from screening.read import ReadResult
 from screening.sniff import human_size
 from screening.sources import (
+    LEAD_COLUMNS,
     amount_text,
     build_rows_frame,
     channel_of_bi_multi,
@@ -45,6 +47,9 @@ from screening.sources import (
 )
 
 GZIP_MAGIC = b"\x1f\x8b"
+# How messages name an activity: its position in the file and its iati-identifier
+# ("Activity 5 (XM-DAC-41114-PROJECT-00012)"; row_labels in screening/rules/findings.yaml).
+ROW_KIND = "activity"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SNIFF_BYTES = 64 * 1024
 ENGLISH = "en"
@@ -137,7 +142,8 @@ class _CappedReader(io.RawIOBase):
 def read_iati(path: Path, file_name: str | None = None) -> ReadResult:
     """Read every `<iati-activity>` of an IATI file into the read-stage frame.
 
-    `row_number` is the activity's 1-based position in the file, `sheet` the file name.
+    `row_number` is the activity's 1-based position in the file, `sheet` the file name, and
+    `row_label` (after the lead columns) names it in messages by position and iati-identifier.
     Refuses (`UploadRefused`) unsafe XML (`upload.xml_unsafe`), XML that is not an IATI
     activity file (`upload.not_iati`), broken XML or gzip (`upload.unreadable`), gzip that
     expands too far (`upload.unzipped_too_large`) and a file without activities
@@ -156,6 +162,8 @@ def read_iati(path: Path, file_name: str | None = None) -> ReadResult:
     if not records:
         raise refusal("upload.no_rows", name)
     frame = build_rows_frame(records)
+    labels = pd.array([r[rules.ROW_LABEL] for r in records], dtype="string")
+    frame.insert(len(LEAD_COLUMNS), rules.ROW_LABEL, labels)
     return ReadResult(
         rows=frame,
         findings=rules.findings_frame(),
@@ -308,6 +316,7 @@ def _activity(
     return {
         "sheet": sheet,
         "row_number": index,
+        rules.ROW_LABEL: rules.row_label(ROW_KIND, index, identifier),
         "sheet_channel": None,
         "skip_rule": None,
         "project_id": identifier,
