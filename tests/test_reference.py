@@ -170,3 +170,59 @@ def test_crs_recipient_codes_resolve_to_the_same_codes() -> None:
             assert lookup(row["name"]) == row["code"], row
             if row["kind"] != "country":
                 assert row["code"] in reference.regions(), row
+
+
+def test_fragile_contexts_are_the_states_of_fragility_2022_list() -> None:
+    """60 contexts, 15 extremely fragile, as in the OECD's platform/agg.csv for the 2022 edition."""
+    with (REFERENCE_DIR / "fragile_contexts.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    category = {row["iso3"]: row["category"] for row in rows}
+    assert len(rows) == len(category) == 60
+    assert {row["edition"] for row in rows} == {"2022"}
+    extreme = {c for c, cat in category.items() if cat == "extremely fragile"}
+    assert extreme == {
+        "AFG",
+        "BDI",
+        "CAF",
+        "COD",
+        "COG",
+        "ERI",
+        "GNQ",
+        "HTI",
+        "IRQ",
+        "SDN",
+        "SOM",
+        "SSD",
+        "SYR",
+        "TCD",
+        "YEM",
+    }
+    assert set(category.values()) == {"extremely fragile", "fragile"}
+    # Ethiopia and Mali are "other fragile" in 2022; Turkmenistan is on the list, Lebanon and
+    # Malawi are not.
+    assert category["ETH"] == category["MLI"] == category["TKM"] == "fragile"
+    assert not {"LBN", "MWI"} & set(category)
+    recipients = reference.oda_recipients()
+    for row in rows:
+        assert row["iso3"] in recipients, row
+        assert lookup(row["name"]) == row["iso3"], row
+
+
+def test_exchange_rates_say_which_rows_are_checked() -> None:
+    with (REFERENCE_DIR / "exchange_rates.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {row["status"] for row in rows} == {"final", "provisional"}
+    for row in rows:
+        year = int(row["year"])
+        if row["currency"] == "USD":
+            assert row["per_usd"] == "1.0" and row["status"] == "final"
+        elif year >= 2024:
+            assert row["status"] == "provisional" and "UNVERIFIED" in row["source"], row
+        else:
+            assert row["status"] == "final", row
+            assert row["source"].startswith(
+                ("World Bank WDI PA.NUS.FCRF", "US Federal Reserve G.5A")
+            ), row
+    rate = {(int(r["year"]), r["currency"]): float(r["per_usd"]) for r in rows}
+    assert rate[2015, "EUR"] == 0.9013 and rate[2021, "DKK"] == 6.2871
+    assert rate[2023, "JPY"] == 140.5 and rate[2022, "GBP"] == 0.8083

@@ -327,7 +327,7 @@ COMMENT ON TABLE exchange_rates IS 'Annual average exchange rates, units of curr
 COMMENT ON COLUMN exchange_rates.year IS 'Year.';
 COMMENT ON COLUMN exchange_rates.currency IS 'ISO 4217 code.';
 COMMENT ON COLUMN exchange_rates.per_usd IS 'Units of the currency per US dollar, annual average.';
-COMMENT ON COLUMN exchange_rates.status IS 'final, or provisional for the latest year.';
+COMMENT ON COLUMN exchange_rates.status IS 'final (a published annual average), or provisional (an estimate to replace: the latest years).';
 COMMENT ON COLUMN exchange_rates.source IS 'Where the rate comes from.';
 
 
