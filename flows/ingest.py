@@ -29,11 +29,17 @@ def ingest_portfolio(
     db: str | None = None,
     uploaded_by: str | None = None,
     file_name: str | None = None,
+    portfolio: str | None = None,
 ) -> dict:
-    """Ingest one portfolio file; return its `uploads` row (with `duplicate` when seen before)."""
+    """Ingest one portfolio file; return its `uploads` row (with `duplicate` when seen before).
+
+    `portfolio` names what the file is a version of (default: its file name); the newest
+    upload of a portfolio supersedes the older ones in `projects_current`.
+    """
     db = db or str(config.default_db_path())
     upload = archive(path, file_name or Path(path).name)
     upload["uploaded_by"] = uploaded_by or getpass.getuser()
+    upload["portfolio"] = portfolio
     if earlier := find_duplicate(db, upload["sha256"]):
         return {**earlier, "duplicate": True}
     work = str(config.work_dir() / upload["sha256"])

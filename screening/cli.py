@@ -102,6 +102,12 @@ def _print_upload(summary: dict, db: Path, name: str | None = None) -> None:
         + (f"; {summary['warnings']} warnings" if summary.get("warnings") else "")
         + "."
     )
+    if dropped := summary.get("no_longer_current"):
+        typer.echo(
+            f'  {dropped} project{"s" if dropped > 1 else ""} of portfolio '
+            f'"{summary["portfolio"]}" {"are" if dropped > 1 else "is"} not in this version '
+            "and no longer current (the history keeps them: table projects)."
+        )
     if (screened := summary.get("screening")) and screened["screened"]:
         flags = ", ".join(f"{n} {flag}" for flag, n in sorted(screened["flags"].items()))
         typer.echo(
@@ -144,6 +150,14 @@ def ingest(
         typer.Option(help="The channel of rows whose sheet or columns do not say it."),
     ] = None,
     db: DbOption = None,
+    portfolio: Annotated[
+        str | None,
+        typer.Option(
+            help="What the file is a new version of (default: its file name, without extension "
+            "or case). The newest upload of a portfolio supersedes the older ones: a project "
+            "it no longer holds is no longer current. One file at a time."
+        ),
+    ] = None,
 ) -> None:
     """Load portfolio workbooks into the warehouse, and say what loaded and what did not.
 
@@ -153,9 +167,18 @@ def ingest(
     when a file was refused as a whole (nothing of it is loaded) or could not be processed;
     the other files are still ingested.
 
+    A file is a version of a portfolio, by default the one its file name gives: upload a
+    corrected workbook under the same name (or name the portfolio with --portfolio) and it
+    supersedes the earlier one in projects_current.
+
     Example: screening ingest my-portfolio.xlsx --channel bilateral
     """
     files = _portfolio_files(paths)
+    if portfolio is not None and len(files) > 1:
+        _fail(
+            f"--portfolio names the portfolio of one file, but {len(files)} files were given: "
+            "each would supersede the one before. Ingest them one at a time."
+        )
     db_path = db or config.default_db_path()
     from flows.ingest import ingest_portfolio
 
@@ -164,7 +187,10 @@ def ingest(
     for path in files:
         try:
             summary = ingest_portfolio(
-                str(path), channel=channel.value if channel else None, db=str(db_path)
+                str(path),
+                channel=channel.value if channel else None,
+                db=str(db_path),
+                portfolio=portfolio,
             )
         except ScreeningError as error:
             failed += 1
@@ -219,6 +245,7 @@ def query(
     Example: screening query "SELECT channel, count(*) FROM projects_current GROUP BY 1"
     """
     from screening import warehouse
+    from screening.export import neutralise_formulas
 
     try:
         frame = warehouse.query(config.readable_db(db or config.default_db_path()), sql)
@@ -233,8 +260,8 @@ def query(
 
 
 STATUS_COLUMNS = {
-    "upload_id": "upload", "uploaded_at": "when", "file_name": "file", "channel": "channel",
-    "status": "status", "rows_read": "read", "rows_loaded": "loaded",
+    "upload_id": "upload", "uploaded_at": "when", "file_name": "file", "portfolio": "portfolio",
+    "channel": "channel", "status": "status", "rows_read": "read", "rows_loaded": "loaded",
     "rows_rejected": "rejected", "rows_skipped": "skipped", "rows_merged": "merged",
     "warnings": "warnings",
 }  # fmt: skip
@@ -250,7 +277,6 @@ def status(
     Example: screening status --limit 5
     """
     from screening import warehouse
-    from screening.export import neutralise_formulas
 
     try:
         frame = warehouse.recent_uploads(config.readable_db(db or config.default_db_path()), limit)
@@ -260,7 +286,8 @@ def status(
         typer.echo("No uploads yet.")
         return
     frame["uploaded_at"] = frame["uploaded_at"].dt.strftime("%Y-%m-%d %H:%M")
-    frame = frame.rename(columns=STATUS_COLUMNS)[list(STATUS_COLUMNS.values())]
+    # A snapshot published by an older version may lack newer columns (portfolio).
+    frame = frame[[c for c in STATUS_COLUMNS if c in frame]].rename(columns=STATUS_COLUMNS)
     typer.echo(frame.fillna("").to_string(index=False))
     if (frame["status"] == "refused").any():
         typer.echo(

@@ -23,12 +23,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from screening import config
 from screening.errors import WarehouseBusy, WarehouseError
 from screening.rules import FINDING_COLUMNS
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "sql" / "schema.sql"
 # Raise with every change to schema.sql, adding to _apply_schema what migrates older warehouses.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # The normalised frame's columns (screening.normalise.PROJECT_COLUMNS; a test keeps them equal).
 PROJECT_COLUMNS = [
@@ -37,7 +38,7 @@ PROJECT_COLUMNS = [
     "currency", "start_date", "end_date", "gender_marker", "gam_code", "cluster", "status",
     "description_words", "source", "is_aggregate", "extra", "raw",
 ]  # fmt: skip
-UPLOAD_FIELDS = ("file_name", "sha256", "size_bytes", "archive_path", "uploaded_by")
+UPLOAD_FIELDS = ("file_name", "sha256", "size_bytes", "archive_path", "uploaded_by", "portfolio")
 ROW_KEY = ["sheet", "row_number"]
 
 # Queries run with no file access besides the warehouse itself (no COPY TO, ATTACH, read_csv,
@@ -71,6 +72,19 @@ ON CONFLICT (rubric_version) DO UPDATE SET last_screened_at = excluded.last_scre
 DELETE_SCREENED_SQL = """
 DELETE FROM {table} WHERE rubric_version = $version
 AND ($upload_id IS NULL OR upload_id = $upload_id)
+"""
+# A portfolio's current projects before a new version of it loads, and those of them that are
+# not current once it has (left out of, or rejected in, the new version).
+PORTFOLIO_BEFORE_SQL = """
+CREATE OR REPLACE TEMP TABLE portfolio_before AS
+SELECT channel, project_id FROM projects_current
+WHERE upload_id IN (SELECT upload_id FROM uploads WHERE portfolio = $portfolio)
+"""
+NO_LONGER_CURRENT_SQL = """
+SELECT count(*) FROM (
+    SELECT channel, project_id FROM portfolio_before
+    EXCEPT SELECT channel, project_id FROM projects_current
+)
 """
 DELETE_SUPERSEDED_SQL = """
 DELETE FROM {table} t WHERE NOT EXISTS (
@@ -151,8 +165,11 @@ def load_upload(
     `crs_lines`, for a CRS extract, are its yearly lines as read (table `crs_lines`).
 
     If a loaded upload has the same sha256, nothing is written and that upload is returned with
-    `duplicate: True`. Raises ValueError when the frames break the counting invariant (a bug
-    upstream), WarehouseError when the warehouse refuses the write (it is then unchanged).
+    `duplicate: True`. Otherwise `no_longer_current` counts the projects of its portfolio that
+    were current before and are not now (left out of, or rejected in, this version, and held
+    by no other portfolio).
+    Raises ValueError when the frames break the counting invariant (a bug upstream),
+    WarehouseError when the warehouse refuses the write (it is then unchanged).
     """
     split = _split(rows, projects, findings, rows_merged)
     if crs_lines is not None:
@@ -167,10 +184,13 @@ def load_upload(
         earlier = _loaded_upload(con, str(upload["sha256"]))
         if earlier is not None:
             return {**earlier, "duplicate": True}
+        con.execute(PORTFOLIO_BEFORE_SQL, {"portfolio": record["portfolio"]})
         row = _insert_upload(con, record)
         for table, frame in split.frames.items():
             _insert_frame(con, table, frame.assign(upload_id=row["upload_id"]))
-    return {**row, "duplicate": False}
+        dropped = con.execute(NO_LONGER_CURRENT_SQL).fetchone()[0]
+        con.execute("DROP TABLE portfolio_before")
+    return {**row, "duplicate": False, "no_longer_current": dropped}
 
 
 def record_refusal(db_path: Path, upload: Mapping[str, object], rule: str, message: str) -> dict:
@@ -396,10 +416,25 @@ def _require_columns(name: str, frame: pd.DataFrame, columns: list[str]) -> None
 
 def _upload_fields(upload: Mapping[str, object]) -> dict:
     """The caller's facts about the file, plus when it is recorded (naive UTC, as stored)."""
-    fields = {key: upload[key] for key in UPLOAD_FIELDS}
+    fields = {key: upload.get(key) for key in UPLOAD_FIELDS}
     if fields["archive_path"] is not None:
         fields["archive_path"] = str(fields["archive_path"])
+    fields["portfolio"] = portfolio_name(str(fields["portfolio"] or fields["file_name"]))
     return {**fields, "uploaded_at": datetime.now(UTC).replace(tzinfo=None)}
+
+
+def portfolio_name(name: str) -> str:
+    """The portfolio a file is a version of, from a name given when uploading or the file name:
+    without a portfolio file extension, spaces collapsed, lower case.
+
+    Why the file name: a desk officer who corrects a workbook uploads it again under the same
+    name, and that new version must supersede the old one; files named differently stay
+    separate portfolios unless the uploader names one (``--portfolio``).
+    """
+    stem = Path(name).name
+    while Path(stem).suffix.lower() in config.PORTFOLIO_SUFFIXES:
+        stem = stem[: -len(Path(stem).suffix)]
+    return " ".join(stem.split()).casefold() or "unnamed"
 
 
 @cache
@@ -421,6 +456,10 @@ def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
         return
     with _transaction(con):
         con.execute(_schema_sql())
+        # Uploads from before schema 6 get the portfolio their file name gives.
+        unnamed = con.execute("SELECT upload_id, file_name FROM uploads WHERE portfolio IS NULL")
+        if named := [(portfolio_name(name), upload_id) for upload_id, name in unnamed.fetchall()]:
+            con.executemany("UPDATE uploads SET portfolio = ? WHERE upload_id = ?", named)
         # Views that pass a table's columns through take those columns' comments from the
         # table, rather than repeating them in schema.sql.
         for view, table in VIEW_COLUMN_SOURCES.items():

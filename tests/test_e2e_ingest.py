@@ -238,6 +238,7 @@ def test_cli_ingest_prints_every_row_that_did_not_load(prefect_harness, data_dir
         "upload",
         "when",
         "file",
+        "portfolio",
         "channel",
         "status",
         "read",
@@ -247,7 +248,9 @@ def test_cli_ingest_prints_every_row_that_did_not_load(prefect_harness, data_dir
         "merged",
         "warnings",
     ]
-    assert row.split()[3:] == ["sudan.xlsx", "bilateral", "loaded", "6", "2", "2", "2", "0", "0"]
+    assert row.split()[3:] == [
+        "sudan.xlsx", "sudan", "bilateral", "loaded", "6", "2", "2", "2", "0", "0"
+    ]  # fmt: skip
 
 
 def test_cli_refusal_exits_non_zero_with_one_sentence(prefect_harness, data_dir, tmp_path):
@@ -311,6 +314,39 @@ def test_loaded_projects_are_screened_with_evidence(ingest, tmp_path):
     # 2025-01 (DKK 1,234,567.50, marked principal) against 2025-02 (DKK 2,500,000, marked 0).
     assert claimed_principal == pytest.approx(1234567.5 / (1234567.5 + 2500000), rel=0.01)
     assert peacebuilding_principal in (0.0, 1.0)  # a share, never NULL, of the one 152xx project
+
+
+def test_a_corrected_workbook_under_the_same_name_supersedes_it(
+    prefect_harness, data_dir, tmp_path
+):
+    """A desk officer drops a project and uploads the workbook again under the same name."""
+    from screening.cli import app
+
+    (tmp_path / "v1").mkdir()
+    first = _messy_workbook(tmp_path / "v1" / "Sudan.xlsx")
+    assert CliRunner().invoke(app, ["ingest", str(first)]).exit_code == 0
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Bilateral"
+    ws.append(HEADER)
+    ws.append(["2025-01", "Women mediators", LONG, "SDN", 15220, 10, "2024", "2026", "2", ""])
+    (tmp_path / "v2").mkdir()
+    wb.save(tmp_path / "v2" / "sudan.xlsx")
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "v2" / "sudan.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert (
+        '1 project of portfolio "sudan" is not in this version and no longer current'
+        in result.output
+    )
+    db = data_dir / "warehouse.duckdb"
+    assert _table(db, "SELECT project_id, upload_id FROM projects_current") == [("2025-01", 2)]
+    assert _table(db, "SELECT project_id, upload_id FROM screening_results") == [("2025-01", 2)]
+    assert _table(db, "SELECT count(*) FROM projects") == [(3,)]  # the history stays
+
+    second = str(tmp_path / "v2" / "sudan.xlsx")
+    refused = CliRunner().invoke(app, ["ingest", str(first), second, "--portfolio", "x"])
+    assert refused.exit_code == 1
+    assert "--portfolio names the portfolio of one file" in refused.output
 
 
 def test_a_superseded_row_loses_its_screening_result(ingest, tmp_path):

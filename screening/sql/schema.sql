@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS uploads (
     -- Nothing lost: every row read is loaded, rejected, skipped or merged into another row.
     CHECK (rows_read = rows_loaded + rows_rejected + rows_skipped + rows_merged)
 );
+ALTER TABLE uploads ADD COLUMN IF NOT EXISTS portfolio VARCHAR;
 COMMENT ON TABLE uploads IS 'One row per uploaded file that was loaded or refused. The same file uploaded again (same sha256) is not loaded a second time.';
 COMMENT ON COLUMN uploads.upload_id IS 'Upload number, increasing: a higher id is a later upload.';
 COMMENT ON COLUMN uploads.file_name IS 'File name as uploaded.';
@@ -58,6 +59,7 @@ COMMENT ON COLUMN uploads.rows_loaded IS 'Rows loaded into projects.';
 COMMENT ON COLUMN uploads.rows_rejected IS 'Rows rejected for one or more errors (each row counted once; rejected_rows has one row per error).';
 COMMENT ON COLUMN uploads.rows_skipped IS 'Rows that are not projects (blank lines, total lines); see skipped_rows.';
 COMMENT ON COLUMN uploads.rows_merged IS 'Rows merged into another row of the same project (yearly CRS lines of one project); 0 for portfolio workbooks.';
+COMMENT ON COLUMN uploads.portfolio IS 'The portfolio this file is a version of: named when uploading (--portfolio), else the file name without its extension, in lower case. The latest upload of a portfolio that loaded any project supersedes its earlier ones in projects_current.';
 COMMENT ON COLUMN uploads.warnings IS 'Number of warning findings; warnings do not stop a row from loading.';
 
 
@@ -124,9 +126,17 @@ COMMENT ON COLUMN projects.raw IS 'JSON object of every cell of the row as read:
 CREATE OR REPLACE VIEW projects_current AS
 SELECT *
 FROM projects
+-- Only the latest version of each portfolio counts: a project left out of it (or rejected in
+-- it) is no longer current. An upload that loaded nothing supersedes nothing.
+WHERE upload_id IN (
+    SELECT max(upload_id) FROM uploads
+    WHERE status = 'loaded' AND rows_loaded > 0
+    GROUP BY portfolio
+)
+-- Two portfolios holding the same project: the later upload's row.
 QUALIFY upload_id = max(upload_id) OVER (PARTITION BY channel, project_id);
 -- Its column comments are those of projects, copied by screening.warehouse._apply_schema.
-COMMENT ON VIEW projects_current IS 'Each project (channel, project_id) as of its latest upload: a newer upload supersedes the rows of older ones, which stay in projects. Same columns as projects. Note: a project is identified by channel and ID across all uploads, so a project that moved channel appears under both; a project missing from, or rejected in, a newer upload stays current as last loaded.';
+COMMENT ON VIEW projects_current IS 'Each current project as of the latest upload of its portfolio (uploads.portfolio): a newer upload of a portfolio supersedes its older ones, whose rows stay in projects, and a project it no longer holds (or rejects) is no longer current. When two portfolios hold the same project (channel, project_id), the row of the later upload is current. Same columns as projects.';
 
 
 CREATE TABLE IF NOT EXISTS rejected_rows (
