@@ -5,6 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 from screening import warehouse
 from screening.errors import ScreeningError
 from screening.rubric import Rubric, load_rubric
@@ -19,6 +21,10 @@ SELECT e.* FROM screening_evidence e
 JOIN screening_current s USING (upload_id, sheet, row_number, rubric_version)
 WHERE s.project_id = $project_id AND ($channel IS NULL OR s.channel = $channel)
 ORDER BY e.direction DESC, e.criterion, e.field
+"""
+WHERE_SQL = """
+SELECT u.file_name, p.source FROM projects p JOIN uploads u USING (upload_id)
+WHERE p.upload_id = $upload_id AND p.sheet = $sheet AND p.row_number = $row_number
 """
 
 
@@ -45,8 +51,22 @@ def explain_project(db_path: Path, project_id: str, channel: str | None = None) 
         )
     result = found.iloc[0]
     evidence = warehouse.query(db_path, EVIDENCE_SQL, wanted)
-    where = f"Upload {result['upload_id']}, sheet {result['sheet']}, row {result['row_number']}."
-    return explain(result, evidence, _rubric_for(db_path, result["rubric_version"])) + "\n" + where
+    return (
+        explain(result, evidence, _rubric_for(db_path, result["rubric_version"]))
+        + "\n"
+        + _where(db_path, result)
+    )
+
+
+def _where(db_path: Path, result: pd.Series) -> str:
+    """Where the project row came from, as its source numbers rows."""
+    upload, sheet, row = int(result["upload_id"]), str(result["sheet"]), int(result["row_number"])
+    found = warehouse.query(
+        db_path, WHERE_SQL, {"upload_id": upload, "sheet": sheet, "row_number": row}
+    )
+    file_name, source = found.iloc[0] if len(found) else ("?", None)
+    place = f"activity {row}" if source == "iati" else f"sheet {sheet}, row {row}"
+    return f"From upload {upload} ({file_name}), {place}."
 
 
 def _rubric_for(db_path: Path, version: str) -> Rubric:
