@@ -28,11 +28,12 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 setup: $(VENV)/.synced ## install the locked dependencies into .venv
 
-run: setup ## ingest the bundled sample portfolios into data/warehouse.duckdb
+run: setup ## ingest the bundled sample portfolios into data/warehouse.duckdb, write a workbook in data/reports/
 	$(VENV)/bin/screening ingest data/samples/*.xlsx
 	$(VENV)/bin/screening ingest --channel humanitarian data/samples/humanitarian_south_sudan.csv
 	$(VENV)/bin/screening ingest --channel bilateral data/samples/bilateral_uganda_export.csv
 	$(VENV)/bin/screening status
+	$(VENV)/bin/screening report
 	@echo
 	@echo "Next: .venv/bin/screening query \"SELECT * FROM summary_gender_shares\""
 	@echo "      .venv/bin/screening explain PROJECT_ID     (tables: docs/data-dictionary.md)"
@@ -53,5 +54,5 @@ bench: setup ## print speed figures (see bench/)
 samples: setup ## regenerate data/samples/ from scripts/make_samples.py
 	$(PY) scripts/make_samples.py
 
-clean: ## remove the runtime data (warehouse, snapshot, archive, inbox, work files)
-	rm -rf data/warehouse.duckdb* data/published data/archive data/work data/prefect data/inbox
+clean: ## remove the runtime data (warehouse, snapshot, archive, inbox, work files, reports)
+	rm -rf data/warehouse.duckdb* data/published data/archive data/work data/prefect data/inbox data/reports

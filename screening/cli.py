@@ -398,6 +398,71 @@ def watch(
         typer.echo("Stopped.")
 
 
+@app.command()
+def report(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write the workbook (.xlsx); its folder is created. "
+            "Default: data/reports/wps-screening-<UTC date>.xlsx.",
+            show_default=False,
+        ),
+    ] = None,
+    country: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--country",
+            metavar="ISO3",
+            help="Only projects for this recipient: an ISO 3166 alpha-3 code such as UGA, a DAC "
+            "regional code such as R298, or a name. Repeat for several.",
+        ),
+    ] = None,
+    channel: Annotated[
+        list[Channel] | None,
+        typer.Option(
+            "--channel",
+            metavar="CHANNEL",
+            help="Only projects of this channel: bilateral, multilateral or humanitarian. "
+            "Repeat for several.",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write an Excel workbook of the screening for evaluators, with charts, to hand on.
+
+    Sheets: Summary (what it covers, marker flags, shares of gender funding beside the OECD
+    DAC averages and the UN 15% peacebuilding target, pillars, two charts), By country
+    (recipient × channel × year × pillar, with a chart), Projects (one row per current
+    screened project), Evidence (one row per criterion matched) and About (how to read it).
+    Reads the published snapshot, like `screening query`; text is written exactly as typed
+    and never as a formula.
+
+    Example: screening report --country UGA --country SSD --channel bilateral
+    """
+    from datetime import UTC, datetime
+
+    from screening.report import write_report
+
+    today = f"{datetime.now(UTC):%Y-%m-%d}"
+    target = out or config.data_dir() / "reports" / f"wps-screening-{today}.xlsx"
+    try:
+        summary = write_report(
+            config.readable_db(db or config.default_db_path()),
+            target,
+            countries=country or None,
+            channels=[c.value for c in channel] if channel else None,
+        )
+    except ScreeningError as error:
+        _fail(str(error))
+    typer.echo(f"Wrote {summary.path}")
+    typer.echo(
+        f"{summary.projects:,} projects, {summary.evidence:,} evidence rows, "
+        f"{len(summary.sheets)} sheets ({', '.join(summary.sheets)}); "
+        f"rubric {summary.rubric_version}; {summary.seconds:.1f} s."
+    )
+
+
 def main() -> None:
     """The console script: domain errors are handled by the commands; anything else is a bug,
     said in one sentence (SCREENING_DEBUG=1 shows the traceback)."""

@@ -32,12 +32,17 @@ def render() -> str:
                 "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
                 "WHERE schema_name = 'main' ORDER BY table_name, column_index"
             ).fetchall()
+            macros = con.execute(
+                "SELECT function_name, comment FROM duckdb_functions() "
+                "WHERE schema_name = 'main' AND function_type = 'table_macro' "
+                "AND NOT internal ORDER BY 1"
+            ).fetchall()
         finally:
             con.close()
     lines = [
         "# Data dictionary",
         "",
-        "The warehouse's tables and views, generated from the comments in",
+        "The warehouse's tables, views and table macros, generated from the comments in",
         "`screening/sql/schema.sql` by `scripts/data_dictionary.py` (do not edit by hand).",
         "In SQL: `SELECT * FROM duckdb_columns()` shows the same comments.",
         "",
@@ -56,6 +61,8 @@ def render() -> str:
                 text = (col_comment or "").replace("|", "\\|")
                 lines.append(f"| `{column}` | {data_type} | {text} |")
         lines.append("")
+    for name, comment in macros:
+        lines += [f"## `{name}(...)` (table macro)", "", comment or "", ""]
     return "\n".join(lines)
 
 

@@ -421,7 +421,9 @@ COMMENT ON COLUMN summary_markers.assessed_principal IS 'Projects the evidence s
 COMMENT ON COLUMN summary_markers.assessed_significant IS 'Projects the evidence supports as significant (1).';
 COMMENT ON COLUMN summary_markers.low_confidence IS 'Projects whose text was too short or generic to judge with confidence.';
 
-CREATE OR REPLACE VIEW summary_gender_shares AS
+-- One definition for the whole portfolio (the view) and for part of it (the macro, with lists
+-- of recipient codes and channels; NULL means all).
+CREATE OR REPLACE MACRO gender_shares(countries := NULL, channels := NULL) AS TABLE
 WITH p AS (
     SELECT s.marker_assessed, p.sector_code, p.budget_usd,
            CASE WHEN s.marker_scheme = 'gam' THEN (s.marker_claimed >= 3)::INTEGER
@@ -429,6 +431,8 @@ WITH p AS (
     FROM screening_current s
     JOIN projects_usd p USING (upload_id, sheet, row_number)
     WHERE NOT p.is_aggregate
+      AND (countries IS NULL OR list_contains(countries, p.recipient_country))
+      AND (channels IS NULL OR list_contains(channels, s.channel))
 )
 SELECT
     count(*) AS projects,
@@ -449,6 +453,9 @@ SELECT
     0.04::DOUBLE AS dac_average_share_principal,
     0.15::DOUBLE AS un_peacebuilding_target_principal
 FROM p;
+COMMENT ON MACRO TABLE gender_shares IS 'summary_gender_shares for part of the portfolio: SELECT * FROM gender_shares(countries := [''UGA'', ''SDN''], channels := [''humanitarian'']); either list may be left out (all).';
+
+CREATE OR REPLACE VIEW summary_gender_shares AS SELECT * FROM gender_shares();
 COMMENT ON VIEW summary_gender_shares IS 'The portfolio''s shares of budget (USD) that target gender equality (marker 1 or 2) and that have it as principal objective (2), as assessed and as claimed, beside the OECD DAC averages (42% and 4% of bilateral allocable aid, 2021-22) and, for peacebuilding (DAC 152xx), the UN Secretary-General''s 15% target for principal.';
 COMMENT ON COLUMN summary_gender_shares.projects IS 'Projects screened (aggregate lines left out).';
 COMMENT ON COLUMN summary_gender_shares.budget_usd IS 'Their budget, USD.';

@@ -1,0 +1,910 @@
+"""`screening report`: an Excel workbook of the screening that an evaluator can hand on.
+
+Why a workbook: evaluators send their findings to colleagues who do not write SQL. The
+workbook holds what `screening query` would give them (the summary views, every current
+screened project, every piece of evidence), native Excel charts that stay editable, and a
+sheet that explains how to read it, so it can travel on its own.
+
+Why every text cell is forced to be a string: the warehouse keeps desk officers' text as
+typed, `=HYPERLINK("http://…","click")` included (see `screening.export`). openpyxl writes
+any Python str that starts with `=` as a formula, and the texts `#N/A`, `#REF!`… as error
+cells, so a title could run in the evaluator's Excel. Here such text goes into a cell whose
+data type is set to "s" after its value, which openpyxl writes as an inline string: Excel
+shows the exact text and never runs it. Unlike CSV, no leading quote is needed or added.
+The only change to text is what XML cannot hold at all (control characters other than tab,
+line feed and carriage return are dropped) and Excel's limit of 32,767 characters a cell.
+
+Why write-only mode: the Projects and Evidence sheets can hold hundreds of thousands of
+rows; openpyxl's write-only worksheets stream rows to disk instead of keeping a cell object
+for each, which is several times faster and uses little memory. Its constraints shape the
+code: column widths and frozen panes are set before the first row, rows are appended in
+order, and the chart data are written as cells the charts refer to.
+
+The warehouse is read with `screening.warehouse.query` (read-only, no file access), from the
+summary views where they answer the question, so the workbook's figures are those an
+evaluator gets from SQL. Importable without Prefect.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from screening import warehouse
+from screening.errors import ScreeningError
+
+SHEETS = ("Summary", "By country", "Projects", "Evidence", "About")
+FLAGS = {
+    "consistent": "The claimed marker is the one the evidence supports.",
+    "overclaimed": "The donor claimed more than the evidence supports.",
+    "underclaimed": "The evidence supports more than the donor claimed.",
+    "not_screened": "No marker was claimed (or an aggregate line): nothing to compare.",
+}
+PILLARS = {
+    "participation": "Participation",
+    "protection": "Protection",
+    "prevention": "Prevention",
+    "relief_recovery": "Relief and recovery",
+}
+LEVELS = ("0 absent", "1 passing mention", "2 explicit aim")
+LEVEL_COLOURS = ("BFBFBF", "9DC3E6", "1F4E79")  # light grey, light blue, dark blue
+CHANNELS = ("bilateral", "multilateral", "humanitarian")
+TOP_COUNTRIES = 15
+EXCEL_MAX_ROWS = 1_048_576  # rows a sheet can hold, the header row included
+CHUNK = 20_000  # rows converted at a time for the large sheets
+ROW_CM = 0.53  # height of a default row (15 points), to place the chart data under a chart
+
+MONEY = "#,##0"
+SHARE = "0.0%"
+WHEN = "yyyy-mm-dd hh:mm"
+BOLD = Font(bold=True)
+HEADER_FILL = PatternFill("solid", start_color="DDEBF7")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+class ReportError(ScreeningError):
+    """The workbook cannot be written as asked: nothing screened yet, filters that match
+    nothing, too many rows for a sheet, or an output path Excel would not open. The message
+    says what to do."""
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What `write_report` wrote, for the command line to tell the user."""
+
+    path: Path
+    projects: int
+    evidence: int
+    sheets: tuple[str, ...]
+    rubric_version: str
+    generated_at: datetime
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a data sheet: its header, the frame column, a width and a kind
+    (text, int, money, share, bool), which decides how the value is written."""
+
+    header: str
+    source: str
+    width: float
+    kind: str = "text"
+
+
+PROJECT_COLUMNS = (
+    Column("project_id", "project_id", 18),
+    Column("channel", "channel", 13),
+    Column("title", "title", 50),
+    Column("recipient_country", "recipient_country", 10),
+    Column("recipient_name", "recipient_name", 22),
+    Column("year", "year", 7, "int"),
+    Column("budget", "budget", 15, "money"),
+    Column("currency", "currency", 9),
+    Column("budget_usd", "budget_usd", 15, "money"),
+    Column("participation", "participation", 8, "int"),
+    Column("protection", "protection", 8, "int"),
+    Column("prevention", "prevention", 8, "int"),
+    Column("relief_recovery", "relief_recovery", 8, "int"),
+    Column("wps_relevant", "wps_relevant", 8, "bool"),
+    Column("marker_scheme", "marker_scheme", 8),
+    Column("marker_claimed", "marker_claimed", 8, "int"),
+    Column("marker_assessed", "marker_assessed", 8, "int"),
+    Column("marker_flag", "marker_flag", 13),
+    Column("confidence", "confidence", 10),
+    Column("summary", "summary", 70),
+    Column("file_name", "file_name", 30),
+    Column("sheet", "sheet", 16),
+    Column("row", "row_number", 7, "int"),
+)
+EVIDENCE_COLUMNS = (
+    Column("project_id", "project_id", 18),
+    Column("channel", "channel", 13),
+    Column("criterion", "criterion", 30),
+    Column("framework", "framework", 40),
+    Column("field", "field", 12),
+    Column("matched_text", "matched_text", 28),
+    Column("direction", "direction", 9),
+    Column("pillar", "pillar", 14),
+    Column("context", "context", 80),
+)
+BY_COUNTRY_COLUMNS = (
+    Column("recipient_country", "recipient_country", 10),
+    Column("recipient_name", "recipient_name", 22),
+    Column("channel", "channel", 13),
+    Column("year", "year", 7, "int"),
+    Column("pillar", "pillar", 15),
+    Column("projects", "projects", 9, "int"),
+    Column("absent (0)", "absent", 9, "int"),
+    Column("passing (1)", "passing", 9, "int"),
+    Column("explicit (2)", "explicit", 9, "int"),
+    Column("share at 1 or 2", "share_any", 9, "share"),
+    Column("budget_usd", "budget_usd", 15, "money"),
+    Column("budget_usd passing (1)", "budget_usd_passing", 15, "money"),
+    Column("budget_usd explicit (2)", "budget_usd_explicit", 15, "money"),
+    Column("budgets not converted", "budget_unconverted", 10, "int"),
+)
+
+# The current screened projects with the columns the Projects sheet shows; {where} takes the
+# filters (on p.recipient_country and s.channel).
+PROJECTS_SQL = """
+SELECT p.project_id, s.channel, p.title, p.recipient_country, p.recipient_name,
+       coalesce(year(p.start_date), year(p.end_date)) AS year,
+       p.budget, p.currency, p.budget_usd,
+       s.participation, s.protection, s.prevention, s.relief_recovery, s.wps_relevant,
+       s.marker_scheme, s.marker_claimed, s.marker_assessed, s.marker_flag, s.confidence,
+       s.summary, u.file_name, sheet, row_number, s.rubric_version
+FROM screening_current s
+JOIN projects_usd p USING (upload_id, sheet, row_number)
+JOIN uploads u USING (upload_id)
+{where}
+ORDER BY p.recipient_country NULLS LAST, s.channel, p.project_id, upload_id, sheet, row_number
+"""
+# Evidence of the same projects under the rubric that screened them, in the order
+# `screening explain` shows it (for before against).
+EVIDENCE_SQL = """
+SELECT e.project_id, s.channel, e.criterion, e.framework, e.field, e.matched_text,
+       e.direction, e.pillar, e.context
+FROM screening_evidence e
+JOIN screening_current s USING (upload_id, sheet, row_number, rubric_version)
+JOIN projects_current p USING (upload_id, sheet, row_number)
+{where}
+ORDER BY p.recipient_country NULLS LAST, s.channel, e.project_id, upload_id, sheet, row_number,
+         e.direction DESC, e.criterion, e.field
+"""
+COUNT_SQL = """
+SELECT count(*) AS n FROM screening_current s
+JOIN projects_current p USING (upload_id, sheet, row_number) {where}
+"""
+EVIDENCE_COUNT_SQL = """
+SELECT count(*) AS n FROM screening_evidence e
+JOIN screening_current s USING (upload_id, sheet, row_number, rubric_version)
+JOIN projects_current p USING (upload_id, sheet, row_number) {where}
+"""
+AVAILABLE_SQL = """
+SELECT p.recipient_country, s.channel, count(*) AS projects FROM screening_current s
+JOIN projects_current p USING (upload_id, sheet, row_number)
+GROUP BY ALL ORDER BY ALL
+"""
+MARKERS_SQL = """
+SELECT marker_flag, sum(projects) AS projects, sum(budget_usd) AS budget_usd,
+       sum(low_confidence) AS low_confidence
+FROM summary_markers {where} GROUP BY marker_flag
+"""
+PILLARS_SQL = """
+SELECT pillar, sum(projects) AS projects, sum(passing) AS passing, sum(explicit) AS explicit
+FROM summary_pillars {where} GROUP BY pillar
+"""
+BY_COUNTRY_SQL = """
+SELECT *, projects - passing - explicit AS absent FROM summary_pillars {where}
+ORDER BY recipient_country NULLS LAST, channel, year NULLS LAST, pillar
+"""
+RUBRIC_SQL = """
+SELECT rubric_version, name FROM rubrics ORDER BY last_screened_at DESC LIMIT 1
+"""
+# summary_gender_shares for the filtered projects (the schema's macro behind the view).
+GENDER_SHARES_SQL = "SELECT * FROM gender_shares(countries := $countries, channels := $channels)"
+
+ABOUT = (
+    (
+        "What this is",
+        "The screening of the current projects in the warehouse against the Women, Peace and "
+        "Security rubric: for each project, how far it works on the four pillars of UN "
+        "Security Council Resolution 1325, the gender marker its text supports beside the one "
+        "the donor claimed, and the words in the text that led there.",
+    ),
+    (
+        "Read it as evidence, not a verdict",
+        "The screening reads only what the portfolio says about a project (title, "
+        "description, objectives, indicators, partner, purpose code, recipient). A project "
+        "may do more, or less, than its text shows. Use the results to decide which projects "
+        "a person should look at, and check the Evidence sheet and the project documents "
+        "before concluding anything about a project.",
+    ),
+    (
+        "Sheets",
+        "Summary: what the workbook covers, the marker flags, the shares of gender funding "
+        "beside the OECD DAC averages and the UN target, and the pillars, with two charts. "
+        "By country: projects and USD budgets per recipient, channel, year and pillar, with "
+        "a chart of the countries with most projects to the right of the table. Projects: "
+        "one row per current screened project. Evidence: one row per criterion matched in "
+        "those projects. Projects and Evidence have filters on their header row.",
+    ),
+    (
+        "Pillar levels (0, 1, 2)",
+        "Each of the four UNSCR 1325 pillars (participation, protection, prevention, relief "
+        "and recovery) gets 0 when absent, 1 for a passing mention, 2 when it is an explicit "
+        "aim or component of the project. Pillars count only in a fragile or "
+        "conflict-affected setting: the recipient is on the OECD States of Fragility 2022 "
+        "list, or the text or purpose code describes conflict, post-conflict, armed violence "
+        "or displacement. wps_relevant is TRUE when the evidence shows the project works on "
+        "Women, Peace and Security.",
+    ),
+    (
+        "Gender marker (0, 1, 2)",
+        "The OECD DAC gender equality policy marker: 0 not targeted, 1 significant (gender "
+        "equality is an important and deliberate objective), 2 principal (gender equality is "
+        "the main objective). marker_claimed is what the donor marked; for humanitarian "
+        "projects it can be the IASC Gender with Age Marker code 0-4 (marker_scheme gam, "
+        "else dac). marker_assessed is the DAC marker the evidence supports under the DAC "
+        "minimum criteria (an explicit gender objective, a gender analysis, gender-specific "
+        "indicators).",
+    ),
+    (
+        "Marker flags",
+        "consistent: the claim is what the evidence supports. overclaimed: the donor claimed "
+        "more than the evidence supports. underclaimed: the evidence supports more than was "
+        "claimed. not_screened: no marker was claimed (or an aggregate line), so there is "
+        "nothing to compare. GAM codes are compared yes/no: GAM 3-4 claims a gender "
+        "contribution.",
+    ),
+    (
+        "Confidence",
+        "low: the text is too short (under 15 words) or too generic to judge; medium; high: "
+        "50 words or more. A low-confidence result says more about the text than the project.",
+    ),
+    (
+        "Budgets and years",
+        "budget and currency are as in the portfolio; budget_usd converts them at the annual "
+        "average rate of the start year (data/reference/exchange_rates.csv) and is empty for "
+        "a currency without a rate. year is the start year, else the end year.",
+    ),
+    (
+        "Shares of gender funding",
+        "Shares of the budget in USD (aggregate lines left out): assessed, from "
+        "marker_assessed; claimed, from the donor's markers, of the budget with a claim. "
+        "Benchmarks: the OECD DAC averages (42% of bilateral allocable aid targeted gender "
+        "equality, 4% as principal objective, 2021-22) and the UN Secretary-General's target "
+        "of 15% of peacebuilding funds (DAC 152xx) to projects with gender equality as "
+        "principal objective.",
+    ),
+    (
+        "Sources",
+        "UN Security Council Resolution 1325 (2000) and its successor resolutions; OECD DAC "
+        "Handbook on the Gender Equality Policy Marker (2016); IASC Gender with Age Marker; "
+        "OECD States of Fragility 2022 (the list of fragile and conflict-affected contexts); "
+        "Denmark's 2005 action plan on UNSCR 1325.",
+    ),
+    (
+        "The rubric",
+        "Every criterion, its words in English, Danish, French and Spanish, its weight and "
+        "the paragraph of the framework it comes from are documented in docs/rubric.md "
+        "(generated from screening/rubrics/wps.yaml). The rubric version on the Summary "
+        "sheet identifies the exact rubric; `screening explain PROJECT_ID` shows one "
+        "project's result with its reasoning.",
+    ),
+    (
+        "Text as typed",
+        "Titles, summaries and evidence are shown exactly as written in the portfolios. Text "
+        "that looks like a formula (=HYPERLINK(...)) is stored as text and never runs.",
+    ),
+)
+
+
+def write_report(
+    db_path: Path,
+    out: Path,
+    *,
+    countries: list[str] | None = None,
+    channels: list[str] | None = None,
+) -> ReportSummary:
+    """Write the evaluators' workbook of the warehouse at `db_path` to `out` (.xlsx).
+
+    Sheets, in order: Summary, By country, Projects, Evidence, About (see the module
+    docstring for why it is built the way it is). `countries` (ISO 3166 alpha-3 codes, DAC
+    regional codes such as R298, or country names) and `channels` narrow every sheet to the
+    projects of those recipients and channels. The file is written beside `out` and then
+    moved into place, so a failure never leaves half a workbook where the last one was.
+
+    Raises ReportError when there is nothing screened, the filters match nothing, a sheet
+    would exceed Excel's row limit, or `out` is not an .xlsx path; WarehouseError when the
+    warehouse cannot be read.
+    """
+    started = time.perf_counter()
+    db_path, out = Path(db_path), Path(out)
+    if out.suffix.lower() != ".xlsx":
+        raise ReportError(f"{out} does not end in .xlsx; give a path such as report.xlsx.")
+    where = _Filter.build(countries, channels)
+    projects_n = _check_scope(db_path, where)
+    evidence_n = int(
+        warehouse.query(db_path, _sql(EVIDENCE_COUNT_SQL, where), where.params)["n"][0]
+    )
+    for sheet, rows in (("Projects", projects_n), ("Evidence", evidence_n)):
+        if rows >= EXCEL_MAX_ROWS:
+            raise ReportError(
+                f"The {sheet} sheet would need {rows:,} rows, more than an Excel sheet holds "
+                f"({EXCEL_MAX_ROWS - 1:,} under its header); narrow the workbook to some "
+                "countries or channels, or query the warehouse with SQL."
+            )
+
+    projects = warehouse.query(db_path, _sql(PROJECTS_SQL, where), where.params)
+    evidence = warehouse.query(db_path, _sql(EVIDENCE_SQL, where), where.params)
+    by_country = warehouse.query(db_path, _sql(BY_COUNTRY_SQL, where, bare=True), where.params)
+    markers = warehouse.query(db_path, _sql(MARKERS_SQL, where, bare=True), where.params)
+    pillars = warehouse.query(db_path, _sql(PILLARS_SQL, where, bare=True), where.params)
+    shares = _gender_shares(db_path, where)
+    rubric = warehouse.query(db_path, RUBRIC_SQL)
+    # screening_current holds one rubric version, the one that screened most recently.
+    rubric_version = ", ".join(sorted(projects["rubric_version"].dropna().unique()))
+    rubric_name = str(rubric["name"].iloc[0]) if len(rubric) else ""
+    generated_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+    wb = Workbook(write_only=True)
+    wb.properties.title = "Women, Peace and Security screening"
+    wb.properties.creator = "wps-screening"
+    sheets = {name: wb.create_sheet(name) for name in SHEETS}
+    _write_summary(
+        sheets["Summary"],
+        covers=[
+            ("Countries", where.describe_countries()),
+            ("Channels", ", ".join(where.channels) if where.channels else "all"),
+            ("Current projects screened", len(projects)),
+            ("of which WPS relevant", int(projects["wps_relevant"].fillna(False).sum())),
+            ("Evidence rows", len(evidence)),
+            (
+                "Rubric version",
+                f"{rubric_version} ({rubric_name})" if rubric_name else rubric_version,
+            ),
+            ("Generated at (UTC)", generated_at),
+            ("Warehouse", str(db_path)),
+        ],
+        markers=markers,
+        shares=shares,
+        pillars=pillars,
+    )
+    _write_by_country(sheets["By country"], by_country, projects)
+    _write_table(sheets["Projects"], PROJECT_COLUMNS, projects)
+    _write_table(sheets["Evidence"], EVIDENCE_COLUMNS, evidence)
+    _write_about(sheets["About"])
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.xlsx")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise ReportError(f"The workbook could not be written to {out}: {exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return ReportSummary(
+        path=out,
+        projects=len(projects),
+        evidence=len(evidence),
+        sheets=SHEETS,
+        rubric_version=rubric_version,
+        generated_at=generated_at,
+        seconds=time.perf_counter() - started,
+    )
+
+
+@dataclass(frozen=True)
+class _Filter:
+    """The country and channel filters as SQL conditions with their parameters, so values
+    are never pasted into SQL. `conditions(prefixed)` names the columns with the aliases of
+    the project queries (p., s.) or bare, as the summary views have them."""
+
+    countries: tuple[str, ...]
+    channels: tuple[str, ...]
+
+    @classmethod
+    def build(cls, countries: Sequence[str] | None, channels: Sequence[str] | None) -> _Filter:
+        return cls(_country_codes(countries or ()), _channel_names(channels or ()))
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {
+            **{f"country{i}": code for i, code in enumerate(self.countries)},
+            **{f"channel{i}": name for i, name in enumerate(self.channels)},
+        }
+
+    def conditions(self, prefixed: bool = True) -> list[str]:
+        columns = (
+            ("p.recipient_country", "s.channel") if prefixed else ("recipient_country", "channel")
+        )
+        found = []
+        for column, name, values in zip(
+            columns, ("country", "channel"), (self.countries, self.channels), strict=True
+        ):
+            if values:
+                placeholders = ", ".join(f"${name}{i}" for i in range(len(values)))
+                found.append(f"{column} IN ({placeholders})")
+        return found
+
+    def describe_countries(self) -> str:
+        if not self.countries:
+            return "all"
+        from screening.reference import country_name
+
+        return ", ".join(f"{code} ({country_name(code)})" for code in self.countries)
+
+
+def _sql(template: str, where: _Filter, bare: bool = False) -> str:
+    conditions = where.conditions(prefixed=not bare)
+    return template.format(where=f"WHERE {' AND '.join(conditions)}" if conditions else "")
+
+
+def _country_codes(given: Iterable[str]) -> tuple[str, ...]:
+    """The recipient codes the warehouse stores for what the user typed: an ISO alpha-3 or
+    alpha-2 code, a DAC regional code (R298) or a name in English or Danish, as the ingest
+    recognises them, so `uga`, `UG` and `Uganda` all mean UGA."""
+    codes: list[str] = []
+    for text in given:
+        text = text.strip()
+        if not text:
+            continue
+        from screening.reference import country_lookup
+        from screening.rules import header_key
+
+        code = country_lookup().get(header_key(text))
+        if code is None:
+            raise ReportError(
+                f'"{text}" is not a country we recognise; give an ISO 3166 alpha-3 code such '
+                "as UGA, a DAC regional code such as R298, or the country's name."
+            )
+        if code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
+def _channel_names(given: Iterable[str]) -> tuple[str, ...]:
+    names: list[str] = []
+    for text in given:
+        name = str(text).strip().lower()
+        if name not in CHANNELS:
+            raise ReportError(f'"{text}" is not a channel; use {", ".join(CHANNELS)}.')
+        if name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def _check_scope(db_path: Path, where: _Filter) -> int:
+    """The number of projects the workbook covers; a ReportError that says what to do when it
+    is none (nothing screened yet, or filters that match nothing)."""
+    total = int(warehouse.query(db_path, _sql(COUNT_SQL, _Filter((), ())))["n"][0])
+    if not total:
+        raise ReportError(
+            f"The warehouse {db_path} has no screened projects yet; ingest a portfolio first "
+            "(screening ingest my-portfolio.xlsx), then write the workbook."
+        )
+    if not where.countries and not where.channels:
+        return total
+    found = int(warehouse.query(db_path, _sql(COUNT_SQL, where), where.params)["n"][0])
+    if found:
+        return found
+    available = warehouse.query(db_path, AVAILABLE_SQL)
+    asked = " and ".join(
+        part
+        for part in (
+            f"recipient {', '.join(where.countries)}" if where.countries else "",
+            f"channel {', '.join(where.channels)}" if where.channels else "",
+        )
+        if part
+    )
+    countries = ", ".join(sorted(available["recipient_country"].dropna().unique()))
+    channels = ", ".join(sorted(available["channel"].dropna().unique()))
+    raise ReportError(
+        f"No current screened project has {asked}; check the country code and channel. "
+        f"The warehouse has projects for {countries} in the channels {channels}."
+    )
+
+
+def _gender_shares(db_path: Path, where: _Filter) -> dict[str, float | int | None]:
+    """The shares of gender funding of the filtered projects, and their benchmarks."""
+    lists = {"countries": list(where.countries) or None, "channels": list(where.channels) or None}
+    return _first_row(warehouse.query(db_path, GENDER_SHARES_SQL, lists))
+
+
+def _first_row(frame: pd.DataFrame) -> dict[str, float | int | None]:
+    if frame.empty:
+        return {}
+    return {key: _plain(value) for key, value in frame.iloc[0].items()}
+
+
+def _plain(value: object) -> object:
+    """A Python value openpyxl writes as it is: None for NULL/NaN/NA, numpy scalars as Python."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+# --- cells -------------------------------------------------------------------------------------
+
+
+def _text(ws: WriteOnlyWorksheet, value: str) -> str | WriteOnlyCell:
+    """A text value that openpyxl will write as a string cell with the exact text.
+
+    Plain text is returned as it is (openpyxl writes it as a string). Text openpyxl would
+    turn into a formula (starting with "=") or an error cell ("#N/A") becomes a cell whose
+    data type is forced to "s" after its value is set. Characters XML cannot hold are dropped,
+    since openpyxl refuses them (IllegalCharacterError).
+    """
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith("=") or value in ERROR_CODES:
+        cell = WriteOnlyCell(ws, value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def _formatted(ws: WriteOnlyWorksheet, value: object, number_format: str) -> WriteOnlyCell | None:
+    if value is None:
+        return None
+    cell = WriteOnlyCell(ws, value)
+    cell.number_format = number_format
+    return cell
+
+
+def _styled(ws: WriteOnlyWorksheet, value: object, **style: object) -> WriteOnlyCell:
+    """Our own labels and headings with a font, fill or alignment; text is forced to a
+    string cell all the same, so no label can ever become a formula."""
+    cell = WriteOnlyCell(ws, _plain_text(value))
+    if isinstance(value, str):
+        cell.data_type = "s"
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def _plain_text(value: object) -> object:
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
+def _value(ws: WriteOnlyWorksheet, value: object) -> object:
+    """Any single value of the summary sheets: text as a safe string, numbers as they are,
+    a datetime with a date format."""
+    value = _plain(value)
+    if isinstance(value, str):
+        return _text(ws, value)
+    if isinstance(value, datetime):
+        return _formatted(ws, value, WHEN)
+    return value
+
+
+def _converter(ws: WriteOnlyWorksheet, kind: str) -> Callable[[object], object]:
+    """How one kind of column's values are written (None stays an empty cell)."""
+    if kind == "text":
+        return lambda v: (
+            _text(ws, v) if isinstance(v, str) else None if v is None else _text(ws, str(v))
+        )
+    if kind == "int":
+        return lambda v: None if v is None else int(v)
+    if kind == "bool":
+        return lambda v: None if v is None else bool(v)
+    if kind == "money":
+        return lambda v: _formatted(ws, float(v), MONEY) if v is not None else None
+    if kind == "share":
+        return lambda v: _formatted(ws, float(v), SHARE) if v is not None else None
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def _column_values(frame: pd.DataFrame, source: str) -> list[object]:
+    """A frame column as Python values, None where it is NULL, NaN or NA."""
+    column = frame[source]
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+def _header(ws: WriteOnlyWorksheet, columns: Sequence[Column]) -> list[WriteOnlyCell]:
+    return [_styled(ws, c.header, font=BOLD, fill=HEADER_FILL) for c in columns]
+
+
+def _prepare(ws: WriteOnlyWorksheet, widths: Iterable[float], freeze: str | None = "A2") -> None:
+    """Column widths and frozen header: in write-only mode both must be set before any row."""
+    for index, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    if freeze:
+        ws.freeze_panes = freeze
+
+
+def _rows(
+    ws: WriteOnlyWorksheet, columns: Sequence[Column], frame: pd.DataFrame
+) -> Iterator[tuple]:
+    """The frame's rows as cell values, converted a column at a time (fast for large frames)
+    and CHUNK rows at a time (so a large sheet never holds all its cell values at once)."""
+    converters = [_converter(ws, column.kind) for column in columns]
+    for start in range(0, len(frame), CHUNK):
+        chunk = frame.iloc[start : start + CHUNK]
+        converted = [
+            [convert(v) for v in _column_values(chunk, column.source)]
+            for column, convert in zip(columns, converters, strict=True)
+        ]
+        yield from zip(*converted, strict=True)
+
+
+# --- sheets ------------------------------------------------------------------------------------
+
+
+def _write_table(ws: WriteOnlyWorksheet, columns: Sequence[Column], frame: pd.DataFrame) -> None:
+    """A data sheet: header, one row per frame row, frozen header and a filter on it."""
+    _prepare(ws, (c.width for c in columns))
+    ws.append(_header(ws, columns))
+    for row in _rows(ws, columns, frame):
+        ws.append(row)
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
+
+
+def _write_summary(
+    ws: WriteOnlyWorksheet,
+    *,
+    covers: list[tuple[str, object]],
+    markers: pd.DataFrame,
+    shares: dict[str, float | int | None],
+    pillars: pd.DataFrame,
+) -> None:
+    """What the workbook covers, the marker flags, the gender shares beside their benchmarks,
+    the pillar levels, and a bar chart of the flags and one of the pillars."""
+    _prepare(ws, (46, 16, 16, 16, 16, 60), freeze=None)
+    row = 0
+
+    def append(values: Sequence[object]) -> int:
+        nonlocal row
+        ws.append(list(values))
+        row += 1
+        return row
+
+    append([_styled(ws, "Women, Peace and Security screening", font=Font(bold=True, size=14))])
+    append(
+        [
+            _styled(
+                ws,
+                "Evidence for a human reviewer, not a verdict: see the About sheet.",
+                font=Font(italic=True),
+            )
+        ]
+    )
+    append([])
+    append([_styled(ws, "What this workbook covers", font=BOLD)])
+    for label, value in covers:
+        append([_styled(ws, label, font=BOLD), _value(ws, value)])
+    append([])
+
+    by_flag = markers.set_index("marker_flag") if len(markers) else pd.DataFrame()
+    header = ["Marker flag", "Projects", "Budget (USD)", "Low confidence", "", "What it means"]
+    flags_header = append([_styled(ws, h, font=BOLD, fill=HEADER_FILL) for h in header])
+    for flag, meaning in FLAGS.items():
+        found = by_flag.loc[flag] if flag in by_flag.index else None
+        append(
+            [
+                _text(ws, flag),
+                int(found["projects"]) if found is not None else 0,
+                _formatted(ws, _plain(found["budget_usd"]) if found is not None else 0.0, MONEY),
+                int(found["low_confidence"]) if found is not None else 0,
+                None,
+                _text(ws, meaning),
+            ]
+        )
+    flags_last = row
+    append([])
+
+    header = ["Share of budget (USD)", "Assessed", "Claimed", "Benchmark", "", "Benchmark source"]
+    append([_styled(ws, h, font=BOLD, fill=HEADER_FILL) for h in header])
+    for label, assessed, claimed, benchmark, source in (
+        (
+            "Gender equality targeted (marker 1 or 2)",
+            "assessed_share_gender",
+            "claimed_share_gender",
+            "dac_average_share_gender",
+            "OECD DAC average, bilateral allocable aid, 2021-22",
+        ),
+        (
+            "Gender equality as principal objective (marker 2)",
+            "assessed_share_principal",
+            "claimed_share_principal",
+            "dac_average_share_principal",
+            "OECD DAC average, bilateral allocable aid, 2021-22",
+        ),
+        (
+            "Peacebuilding (DAC 152xx) with gender equality as principal",
+            "peacebuilding_share_principal",
+            None,
+            "un_peacebuilding_target_principal",
+            "UN Secretary-General's target: 15% of peacebuilding funds",
+        ),
+    ):
+        append(
+            [
+                _text(ws, label),
+                _formatted(ws, _plain(shares.get(assessed)), SHARE),
+                _formatted(ws, _plain(shares.get(claimed)) if claimed else None, SHARE),
+                _formatted(ws, _plain(shares.get(benchmark)), SHARE),
+                None,
+                _text(ws, source),
+            ]
+        )
+    append(
+        [
+            _text(ws, "Projects in these shares (aggregate lines left out)"),
+            _plain(shares.get("projects")),
+        ]
+    )
+    append(
+        [
+            _text(ws, "Their budget (USD)"),
+            _formatted(ws, _plain(shares.get("budget_usd")), MONEY),
+        ]
+    )
+    append([])
+
+    by_pillar = pillars.set_index("pillar") if len(pillars) else pd.DataFrame()
+    header = ["WPS relevance by UNSCR 1325 pillar", *LEVELS, "Projects"]
+    pillars_header = append([_styled(ws, h, font=BOLD, fill=HEADER_FILL) for h in header])
+    for pillar, label in PILLARS.items():
+        found = by_pillar.loc[pillar] if pillar in by_pillar.index else None
+        projects = int(found["projects"]) if found is not None else 0
+        passing = int(found["passing"]) if found is not None else 0
+        explicit = int(found["explicit"]) if found is not None else 0
+        append([_text(ws, label), projects - passing - explicit, passing, explicit, projects])
+    pillars_last = row
+
+    flags_chart = _bar_chart("Projects by marker flag", "Projects")
+    flags_chart.legend = None
+    flags_chart.add_data(
+        Reference(ws, min_col=2, min_row=flags_header, max_row=flags_last), titles_from_data=True
+    )
+    flags_chart.set_categories(
+        Reference(ws, min_col=1, min_row=flags_header + 1, max_row=flags_last)
+    )
+    ws.add_chart(flags_chart, "H4")
+
+    pillars_chart = _bar_chart("Projects by UNSCR 1325 pillar and level", "Projects")
+    pillars_chart.grouping = "stacked"
+    pillars_chart.overlap = 100
+    pillars_chart.add_data(
+        Reference(ws, min_col=2, max_col=4, min_row=pillars_header, max_row=pillars_last),
+        titles_from_data=True,
+    )
+    pillars_chart.set_categories(
+        Reference(ws, min_col=1, min_row=pillars_header + 1, max_row=pillars_last)
+    )
+    _colour_levels(pillars_chart)
+    ws.add_chart(pillars_chart, "H22")
+
+
+def _write_by_country(
+    ws: WriteOnlyWorksheet, by_country: pd.DataFrame, projects: pd.DataFrame
+) -> None:
+    """summary_pillars as a table (recipient × channel × year × pillar), and to its right the
+    countries with most projects by their highest pillar level, with a stacked bar chart."""
+    columns = BY_COUNTRY_COLUMNS
+    gap = len(columns) + 2  # one empty column between the table and the chart data
+    widths = [c.width for c in columns] + [3, 30, 12, 12, 12]
+    _prepare(ws, widths)
+
+    top = _top_countries(projects)
+    chart_header = [
+        _styled(ws, h, font=BOLD, fill=HEADER_FILL)
+        for h in ("Country (most projects)", "no pillar (0)", "at most passing (1)", "explicit (2)")
+    ]
+    chart_rows = [
+        [_text(ws, name), int(r["0"]), int(r["1"]), int(r["2"])] for name, r in top.iterrows()
+    ]
+    # The chart sits near the top of the sheet, to the right of the table; its data below it.
+    chart_height = max(7.5, 1 + 0.6 * len(chart_rows))  # cm
+    chart_first = 3 + math.ceil(chart_height / ROW_CM)
+    table = list(_rows(ws, columns, by_country))
+    height = max(len(table) + 1, chart_first + len(chart_rows))
+    for index in range(height):
+        row_number = index + 1
+        cells: list[object] = []
+        if index == 0:
+            cells = _header(ws, columns)
+        elif index <= len(table):
+            cells = list(table[index - 1])
+        if row_number >= chart_first and row_number - chart_first <= len(chart_rows):
+            cells += [None] * (gap - 1 - len(cells))
+            position = row_number - chart_first
+            cells += chart_header if position == 0 else chart_rows[position - 1]
+        ws.append(cells)
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(table) + 1}"
+
+    chart = _bar_chart(
+        f"Projects by recipient and highest UNSCR 1325 pillar level (top {len(chart_rows)})",
+        "Projects",
+    )
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.x_axis.scaling.orientation = "maxMin"  # the country with most projects on top
+    chart.add_data(
+        Reference(
+            ws,
+            min_col=gap + 1,
+            max_col=gap + 3,
+            min_row=chart_first,
+            max_row=chart_first + len(chart_rows),
+        ),
+        titles_from_data=True,
+    )
+    chart.set_categories(
+        Reference(ws, min_col=gap, min_row=chart_first + 1, max_row=chart_first + len(chart_rows))
+    )
+    chart.height = chart_height
+    chart.y_axis.crosses = "max"  # with the categories top-down, keep the values axis below
+    _colour_levels(chart)
+    ws.add_chart(chart, f"{get_column_letter(gap)}2")
+
+
+def _top_countries(projects: pd.DataFrame) -> pd.DataFrame:
+    """Projects per recipient by their highest pillar level (0, 1, 2), the TOP_COUNTRIES
+    recipients with most projects, labelled with the recipient's name."""
+    pillars = projects[list(PILLARS)].fillna(0).astype(int)
+    frame = pd.DataFrame(
+        {
+            "recipient": projects["recipient_name"]
+            .fillna(projects["recipient_country"])
+            .fillna("(no recipient)"),
+            "level": pillars.max(axis=1).clip(0, 2).astype(str),
+        }
+    )
+    counts = pd.crosstab(frame["recipient"], frame["level"]).reindex(
+        columns=["0", "1", "2"], fill_value=0
+    )
+    counts["total"] = counts.sum(axis=1)
+    counts = counts.sort_values(["total"], ascending=False, kind="stable")
+    return counts.head(TOP_COUNTRIES)
+
+
+def _write_about(ws: WriteOnlyWorksheet) -> None:
+    """How to read the workbook, in plain words."""
+    _prepare(ws, (30, 110), freeze=None)
+    ws.append([_styled(ws, "How to read this workbook", font=Font(bold=True, size=14))])
+    ws.append([])
+    for topic, text in ABOUT:
+        ws.append(
+            [_styled(ws, topic, font=BOLD, alignment=WRAP), _styled(ws, text, alignment=WRAP)]
+        )
+
+
+def _bar_chart(title: str, y_title: str) -> BarChart:
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = title
+    chart.y_axis.title = y_title
+    chart.width, chart.height = 18, 7.5
+    # openpyxl 3.1 marks axes as deleted unless told otherwise; Excel then hides them.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    return chart
+
+
+def _colour_levels(chart: BarChart) -> None:
+    """Pillar levels in the same colours on every chart: grey 0, light blue 1, dark blue 2."""
+    for series, colour in zip(chart.series, LEVEL_COLOURS, strict=False):
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
