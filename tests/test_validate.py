@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -413,3 +414,33 @@ def test_real_published_files_find_what_each_suite_alone_finds(realdata: Path) -
         result = read_upload(path)
         projects, prior = normalise(result.rows[result.rows["skip_rule"].isna()])
         _agrees(projects, prior)
+
+
+def test_an_expectation_gx_cannot_build_is_an_error_not_a_lost_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX drops an expectation of an unknown type with only a log line; the rule it carried
+    would silently go unchecked."""
+    from screening import config
+    from screening import validate as module
+
+    for name in ("common", *CHANNELS, PUBLISHED):
+        definition = suite_definition(name)
+        if name == "common":
+            definition["expectations"].append(
+                {
+                    "type": "expect_column_values_to_be_purple",
+                    "kwargs": {"column": "budget"},
+                    "meta": {"rule": "budget.negative"},
+                }
+            )
+        (tmp_path / f"{name}.json").write_text(json.dumps(definition), encoding="utf-8")
+    monkeypatch.setattr(config, "EXPECTATIONS_DIR", tmp_path)
+    module._combined.cache_clear()
+    module._suite_of.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match="expect_column_values_to_be_purple"):
+            validate(_projects({}))
+    finally:
+        module._combined.cache_clear()
+        module._suite_of.cache_clear()
