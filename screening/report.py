@@ -20,7 +20,8 @@ for each, which is several times faster and uses little memory. Its constraints 
 code: column widths and frozen panes are set before the first row, rows are appended in
 order, and the chart data are written as cells the charts refer to.
 
-The warehouse is read with `screening.warehouse.query` (read-only, no file access), from the
+The warehouse is read on one read-only connection (`screening.warehouse.reader`, no file
+access), so every sheet sees the same state even if a snapshot is published meanwhile, from the
 summary views where they answer the question, so the workbook's figures are those an
 evaluator gets from SQL. Importable without Prefect.
 """
@@ -48,6 +49,7 @@ from screening import warehouse
 from screening.errors import ScreeningError
 
 SHEETS = ("Summary", "By country", "Projects", "Evidence", "About")
+Query = Callable[..., pd.DataFrame]  # the query function of warehouse.reader
 FLAGS = {
     "consistent": "The claimed marker is the one the evidence supports.",
     "overclaimed": "The donor claimed more than the evidence supports.",
@@ -339,25 +341,24 @@ def write_report(
     if out.suffix.lower() != ".xlsx":
         raise ReportError(f"{out} does not end in .xlsx; give a path such as report.xlsx.")
     where = _Filter.build(countries, channels)
-    projects_n = _check_scope(db_path, where)
-    evidence_n = int(
-        warehouse.query(db_path, _sql(EVIDENCE_COUNT_SQL, where), where.params)["n"][0]
-    )
-    for sheet, rows in (("Projects", projects_n), ("Evidence", evidence_n)):
-        if rows >= EXCEL_MAX_ROWS:
-            raise ReportError(
-                f"The {sheet} sheet would need {rows:,} rows, more than an Excel sheet holds "
-                f"({EXCEL_MAX_ROWS - 1:,} under its header); narrow the workbook to some "
-                "countries or channels, or query the warehouse with SQL."
-            )
+    with warehouse.reader(db_path) as run:
+        projects_n = _check_scope(run, db_path, where)
+        evidence_n = int(run(_sql(EVIDENCE_COUNT_SQL, where), where.params)["n"][0])
+        for sheet, rows in (("Projects", projects_n), ("Evidence", evidence_n)):
+            if rows >= EXCEL_MAX_ROWS:
+                raise ReportError(
+                    f"The {sheet} sheet would need {rows:,} rows, more than an Excel sheet holds "
+                    f"({EXCEL_MAX_ROWS - 1:,} under its header); narrow the workbook to some "
+                    "countries or channels, or query the warehouse with SQL."
+                )
 
-    projects = warehouse.query(db_path, _sql(PROJECTS_SQL, where), where.params)
-    evidence = warehouse.query(db_path, _sql(EVIDENCE_SQL, where), where.params)
-    by_country = warehouse.query(db_path, _sql(BY_COUNTRY_SQL, where, bare=True), where.params)
-    markers = warehouse.query(db_path, _sql(MARKERS_SQL, where, bare=True), where.params)
-    pillars = warehouse.query(db_path, _sql(PILLARS_SQL, where, bare=True), where.params)
-    shares = _gender_shares(db_path, where)
-    rubric = warehouse.query(db_path, RUBRIC_SQL)
+        projects = run(_sql(PROJECTS_SQL, where), where.params)
+        evidence = run(_sql(EVIDENCE_SQL, where), where.params)
+        by_country = run(_sql(BY_COUNTRY_SQL, where, bare=True), where.params)
+        markers = run(_sql(MARKERS_SQL, where, bare=True), where.params)
+        pillars = run(_sql(PILLARS_SQL, where, bare=True), where.params)
+        shares = _gender_shares(run, where)
+        rubric = run(RUBRIC_SQL)
     # screening_current holds one rubric version, the one that screened most recently.
     rubric_version = ", ".join(sorted(projects["rubric_version"].dropna().unique()))
     rubric_name = str(rubric["name"].iloc[0]) if len(rubric) else ""
@@ -491,10 +492,10 @@ def _channel_names(given: Iterable[str]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _check_scope(db_path: Path, where: _Filter) -> int:
+def _check_scope(run: Query, db_path: Path, where: _Filter) -> int:
     """The number of projects the workbook covers; a ReportError that says what to do when it
     is none (nothing screened yet, or filters that match nothing)."""
-    total = int(warehouse.query(db_path, _sql(COUNT_SQL, _Filter((), ())))["n"][0])
+    total = int(run(_sql(COUNT_SQL, _Filter((), ())))["n"][0])
     if not total:
         raise ReportError(
             f"The warehouse {db_path} has no screened projects yet; ingest a portfolio first "
@@ -502,10 +503,10 @@ def _check_scope(db_path: Path, where: _Filter) -> int:
         )
     if not where.countries and not where.channels:
         return total
-    found = int(warehouse.query(db_path, _sql(COUNT_SQL, where), where.params)["n"][0])
+    found = int(run(_sql(COUNT_SQL, where), where.params)["n"][0])
     if found:
         return found
-    available = warehouse.query(db_path, AVAILABLE_SQL)
+    available = run(AVAILABLE_SQL)
     asked = " and ".join(
         part
         for part in (
@@ -522,10 +523,10 @@ def _check_scope(db_path: Path, where: _Filter) -> int:
     )
 
 
-def _gender_shares(db_path: Path, where: _Filter) -> dict[str, float | int | None]:
+def _gender_shares(run: Query, where: _Filter) -> dict[str, float | int | None]:
     """The shares of gender funding of the filtered projects, and their benchmarks."""
     lists = {"countries": list(where.countries) or None, "channels": list(where.channels) or None}
-    return _first_row(warehouse.query(db_path, GENDER_SHARES_SQL, lists))
+    return _first_row(run(GENDER_SHARES_SQL, lists))
 
 
 def _first_row(frame: pd.DataFrame) -> dict[str, float | int | None]:

@@ -13,11 +13,11 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import duckdb
@@ -214,23 +214,39 @@ def query(
     `params` fill `?` or `$name` placeholders (values never pasted into the SQL). Evaluators
     should point it at the published snapshot, so that a query never waits on, or blocks, a flow.
     """
+    with reader(db_path) as run:
+        return run(sql, params)
+
+
+@contextmanager
+def reader(db_path: Path) -> Iterator[Callable[..., pd.DataFrame]]:
+    """`query` for several queries on one read-only connection: they all see one state of the
+    warehouse, even if a new snapshot is published meanwhile (a report's sheets agree)."""
+    with connect(db_path, read_only=True, config=QUERY_CONFIG) as con:
+        yield partial(_run_query, con)
+
+
+def _run_query(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Sequence[object] | Mapping[str, object] | None = None,
+) -> pd.DataFrame:
     if not sql.strip():
         raise WarehouseError(
             "The query is empty; give a SQL statement such as SELECT * FROM uploads."
         )
-    with connect(db_path, read_only=True, config=QUERY_CONFIG) as con:
-        try:
-            result = con.execute(sql, params)
-            if result.description is None:  # a statement that returns no rows
-                return pd.DataFrame()
-            return result.df()
-        except duckdb.Error as exc:
-            if "read-only" in str(exc):
-                raise WarehouseError(
-                    f"Queries are read-only: they can SELECT from the warehouse but not change "
-                    f"it ({exc})."
-                ) from exc
-            raise WarehouseError(f"The query failed: {exc}") from exc
+    try:
+        result = con.execute(sql, params)
+        if result.description is None:  # a statement that returns no rows
+            return pd.DataFrame()
+        return result.df()
+    except duckdb.Error as exc:
+        if "read-only" in str(exc):
+            raise WarehouseError(
+                f"Queries are read-only: they can SELECT from the warehouse but not change "
+                f"it ({exc})."
+            ) from exc
+        raise WarehouseError(f"The query failed: {exc}") from exc
 
 
 def publish_snapshot(db_path: Path, snapshot_path: Path) -> Path:
