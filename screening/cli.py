@@ -84,57 +84,25 @@ def _quiet_prefect() -> None:
 
 
 def _print_upload(summary: dict, db: Path, name: str | None = None) -> None:
-    from screening import warehouse
+    from screening.outcome import upload_details, upload_lines
 
-    name = name or summary["file_name"]
+    first, *more = upload_lines(summary, name)
+    typer.echo(first)
+    for line in more:
+        typer.echo(f"  {line}")
     if summary.get("duplicate"):
-        same = "" if name == summary["file_name"] else f' ("{summary["file_name"]}")'
-        typer.echo(
-            f"{name}: the same content was loaded as upload {summary['upload_id']}{same} "
-            f"on {summary['uploaded_at']:%Y-%m-%d %H:%M} UTC; not loaded again."
-        )
         return
-    typer.echo(
-        f"{name}: upload {summary['upload_id']} ({summary['channel'] or 'no channel'}) — "
-        f"{summary['rows_read']} rows read: {summary['rows_loaded']} loaded, "
-        f"{summary['rows_rejected']} rejected, {summary['rows_skipped']} skipped"
-        + (f", {summary['rows_merged']} merged" if summary.get("rows_merged") else "")
-        + (f"; {summary['warnings']} warnings" if summary.get("warnings") else "")
-        + "."
-    )
-    if dropped := summary.get("no_longer_current"):
-        typer.echo(
-            f'  {dropped} project{"s" if dropped > 1 else ""} of portfolio '
-            f'"{summary["portfolio"]}" {"are" if dropped > 1 else "is"} not in this version '
-            "and no longer current (the history keeps them: table projects)."
-        )
-    if (screened := summary.get("screening")) and screened["screened"]:
-        flags = ", ".join(f"{n} {flag}" for flag, n in sorted(screened["flags"].items()))
-        typer.echo(
-            f"  Screened {screened['screened']} projects (rubric {screened['rubric_version']}): "
-            f"{flags or 'none'}. See: screening explain PROJECT_ID"
-        )
     try:
-        notes = warehouse.query(
-            config.readable_db(db),
-            "SELECT message FROM findings WHERE upload_id = ? AND severity = 'info' ORDER BY sheet",
-            [summary["upload_id"]],
-        )
-        rejected = warehouse.query(
-            config.readable_db(db),
-            "SELECT sheet, message FROM rejected_rows WHERE upload_id = ? "
-            "ORDER BY sheet, row_number, column_name",
-            [summary["upload_id"]],
-        )
+        notes, rejected = upload_details(summary["upload_id"], db)
     except ScreeningError as error:
         typer.echo(f"  The details could not be listed now ({error}).")
         return
-    for (message,) in notes.itertuples(index=False):
+    for message in notes:
         typer.echo(f"  Note: {message}")
-    if len(rejected):
+    if rejected:
         typer.echo("  Rows not loaded, and why:")
-        for sheet, message in rejected.itertuples(index=False):
-            typer.echo(f"    [{sheet}] {message}")
+        for row in rejected:
+            typer.echo(f"    [{row['sheet']}] {row['message']}")
 
 
 @app.command()
@@ -461,6 +429,45 @@ def report(
         f"{len(summary.sheets)} sheets ({', '.join(summary.sheets)}); "
         f"rubric {summary.rubric_version}; {summary.seconds:.1f} s."
     )
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str,
+        typer.Option(
+            help="The address to listen on. The default answers this machine only; 0.0.0.0 "
+            "exposes the page to the network with no login: put it behind the ministry's "
+            "reverse proxy and single sign-on first."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on.", min=1, max=65535)] = 8000,
+    db: DbOption = None,
+) -> None:
+    """Serve the upload page: desk officers upload a portfolio in the browser and see what
+    loaded, what did not, and why.
+
+    Each upload runs the Prefect flow `ingest_portfolio`, as `screening ingest` does, and is
+    recorded as uploaded by "web" (or by the X-Uploaded-By header a reverse proxy sets).
+    The page lists the latest uploads. It has no login of its own. Stop with Ctrl-C.
+
+    Example: screening serve --port 8000
+    """
+    import uvicorn
+
+    from flows.ingest import ingest_portfolio  # noqa: F401 - Prefect set up offline, loaded once
+    from screening.web import create_app
+
+    db_path = db or config.default_db_path()
+    _quiet_prefect()
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"Upload page: http://{shown}:{port}/ (warehouse {db_path}; Ctrl-C to stop).")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(
+            f"Listening on {host}: anyone who reaches this address can upload, with no login.",
+            err=True,
+        )
+    uvicorn.run(create_app(db_path), host=host, port=port, log_level="info")
 
 
 def main() -> None:
