@@ -44,7 +44,8 @@ def ingest_portfolio(
         return {**earlier, "duplicate": True}
     work = str(config.work_dir() / upload["sha256"])
     try:
-        if refusal := read(upload["archive_path"], upload["file_name"], work):
+        # A file over the limit was not archived: read (which refuses it) looks at the original.
+        if refusal := read(upload["archive_path"] or path, upload["file_name"], work):
             summary = refuse(db, upload, refusal)
         else:
             normalise(work, channel)

@@ -32,10 +32,13 @@ WRITE = {"retries": 8, "retry_delay_seconds": [2, 4, 8, 10, 12, 15, 15, 20],
 
 @task
 def archive(path: str, file_name: str) -> dict:
-    """Keep the original file under data/archive/ by its content hash."""
+    """Keep the original file under data/archive/ by its content hash (unless it is over the
+    upload limit, and so refused unread)."""
     from screening.archive import archive_file
 
-    return archive_file(Path(path), config.archive_dir(), file_name).as_dict()
+    return archive_file(
+        Path(path), config.archive_dir(), file_name, max_bytes=config.MAX_UPLOAD_BYTES
+    ).as_dict()
 
 
 @task(**WRITE)

@@ -219,6 +219,23 @@ def test_a_refused_file_loads_nothing_and_says_why(ingest, tmp_path, content, ru
     assert _table(ingest.db, "SELECT status, rule FROM uploads") == [("refused", rule)]
 
 
+def test_a_file_over_the_limit_is_refused_without_filling_the_archive(
+    ingest, data_dir, tmp_path, monkeypatch
+):
+    from screening import config
+
+    monkeypatch.setattr(config, "MAX_UPLOAD_BYTES", 1000)
+    path = tmp_path / "huge.csv"
+    path.write_text("Project ID;Title\n" + "P-1;Roads\n" * 200, encoding="utf-8")
+    summary = ingest(path)
+    assert (summary["status"], summary["rule"]) == ("refused", "upload.too_large")
+    assert _table(ingest.db, "SELECT archive_path, size_bytes FROM uploads") == [
+        (None, path.stat().st_size)
+    ]
+    archive = data_dir / "archive"
+    assert not archive.exists() or not any(p.is_file() for p in archive.rglob("*"))
+
+
 def test_cli_ingest_prints_every_row_that_did_not_load(prefect_harness, data_dir, tmp_path):
     from screening.cli import app
 

@@ -47,7 +47,7 @@ COMMENT ON COLUMN uploads.upload_id IS 'Upload number, increasing: a higher id i
 COMMENT ON COLUMN uploads.file_name IS 'File name as uploaded.';
 COMMENT ON COLUMN uploads.sha256 IS 'SHA-256 of the file content (hex); names the archived original.';
 COMMENT ON COLUMN uploads.size_bytes IS 'File size in bytes.';
-COMMENT ON COLUMN uploads.archive_path IS 'Where the original file is archived.';
+COMMENT ON COLUMN uploads.archive_path IS 'Where the original file is archived; NULL for a file refused as over the upload limit, which is not kept.';
 COMMENT ON COLUMN uploads.channel IS 'Channels of the projects in the file, sorted and comma-separated (e.g. bilateral,humanitarian); NULL for a refused upload.';
 COMMENT ON COLUMN uploads.uploaded_at IS 'When the upload was recorded in the warehouse (UTC).';
 COMMENT ON COLUMN uploads.uploaded_by IS 'Who uploaded the file.';
