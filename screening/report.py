@@ -161,9 +161,20 @@ BY_COUNTRY_COLUMNS = (
     Column("budgets not converted", "budget_unconverted", 10, "int"),
 )
 
-# The current screened projects with the columns the Projects sheet shows; {where} takes the
-# filters (on p.recipient_country and s.channel).
-PROJECTS_SQL = """
+
+def _filtered(country: str, channel: str) -> str:
+    """The WHERE clause of the filters: $countries and $channels are lists, NULL for all (as
+    the schema's gender_shares macro takes them)."""
+    return (
+        f"WHERE ($countries IS NULL OR list_contains($countries, {country})) "
+        f"AND ($channels IS NULL OR list_contains($channels, {channel}))"
+    )
+
+
+WHERE_PROJECTS = _filtered("p.recipient_country", "s.channel")
+WHERE_SUMMARIES = _filtered("recipient_country", "channel")  # the summary views' columns
+# The current screened projects with the columns the Projects sheet shows.
+PROJECTS_SQL = f"""
 SELECT p.project_id, s.channel, p.title, p.recipient_country, p.recipient_name,
        coalesce(year(p.start_date), year(p.end_date)) AS year,
        p.budget, p.currency, p.budget_usd,
@@ -173,46 +184,46 @@ SELECT p.project_id, s.channel, p.title, p.recipient_country, p.recipient_name,
 FROM screening_current s
 JOIN projects_usd p USING (upload_id, sheet, row_number)
 JOIN uploads u USING (upload_id)
-{where}
+{WHERE_PROJECTS}
 ORDER BY p.recipient_country NULLS LAST, s.channel, p.project_id, upload_id, sheet, row_number
 """
 # Evidence of the same projects under the rubric that screened them, in the order
 # `screening explain` shows it (for before against).
-EVIDENCE_SQL = """
+EVIDENCE_SQL = f"""
 SELECT e.project_id, s.channel, e.criterion, e.framework, e.field, e.matched_text,
        e.direction, e.pillar, e.context
 FROM screening_evidence e
 JOIN screening_current s USING (upload_id, sheet, row_number, rubric_version)
 JOIN projects_current p USING (upload_id, sheet, row_number)
-{where}
+{WHERE_PROJECTS}
 ORDER BY p.recipient_country NULLS LAST, s.channel, e.project_id, upload_id, sheet, row_number,
          e.direction DESC, e.criterion, e.field
 """
-COUNT_SQL = """
+COUNT_SQL = f"""
 SELECT count(*) AS n FROM screening_current s
-JOIN projects_current p USING (upload_id, sheet, row_number) {where}
+JOIN projects_current p USING (upload_id, sheet, row_number) {WHERE_PROJECTS}
 """
-EVIDENCE_COUNT_SQL = """
+EVIDENCE_COUNT_SQL = f"""
 SELECT count(*) AS n FROM screening_evidence e
 JOIN screening_current s USING (upload_id, sheet, row_number, rubric_version)
-JOIN projects_current p USING (upload_id, sheet, row_number) {where}
+JOIN projects_current p USING (upload_id, sheet, row_number) {WHERE_PROJECTS}
 """
 AVAILABLE_SQL = """
 SELECT p.recipient_country, s.channel, count(*) AS projects FROM screening_current s
 JOIN projects_current p USING (upload_id, sheet, row_number)
 GROUP BY ALL ORDER BY ALL
 """
-MARKERS_SQL = """
+MARKERS_SQL = f"""
 SELECT marker_flag, sum(projects) AS projects, sum(budget_usd) AS budget_usd,
        sum(low_confidence) AS low_confidence
-FROM summary_markers {where} GROUP BY marker_flag
+FROM summary_markers {WHERE_SUMMARIES} GROUP BY marker_flag
 """
-PILLARS_SQL = """
+PILLARS_SQL = f"""
 SELECT pillar, sum(projects) AS projects, sum(passing) AS passing, sum(explicit) AS explicit
-FROM summary_pillars {where} GROUP BY pillar
+FROM summary_pillars {WHERE_SUMMARIES} GROUP BY pillar
 """
-BY_COUNTRY_SQL = """
-SELECT *, projects - passing - explicit AS absent FROM summary_pillars {where}
+BY_COUNTRY_SQL = f"""
+SELECT *, projects - passing - explicit AS absent FROM summary_pillars {WHERE_SUMMARIES}
 ORDER BY recipient_country NULLS LAST, channel, year NULLS LAST, pillar
 """
 RUBRIC_SQL = """
@@ -343,7 +354,7 @@ def write_report(
     where = _Filter.build(countries, channels)
     with warehouse.reader(db_path) as run:
         projects_n = _check_scope(run, db_path, where)
-        evidence_n = int(run(_sql(EVIDENCE_COUNT_SQL, where), where.params)["n"][0])
+        evidence_n = int(run(EVIDENCE_COUNT_SQL, where.params)["n"][0])
         for sheet, rows in (("Projects", projects_n), ("Evidence", evidence_n)):
             if rows >= EXCEL_MAX_ROWS:
                 raise ReportError(
@@ -352,11 +363,11 @@ def write_report(
                     "countries or channels, or query the warehouse with SQL."
                 )
 
-        projects = run(_sql(PROJECTS_SQL, where), where.params)
-        evidence = run(_sql(EVIDENCE_SQL, where), where.params)
-        by_country = run(_sql(BY_COUNTRY_SQL, where, bare=True), where.params)
-        markers = run(_sql(MARKERS_SQL, where, bare=True), where.params)
-        pillars = run(_sql(PILLARS_SQL, where, bare=True), where.params)
+        projects = run(PROJECTS_SQL, where.params)
+        evidence = run(EVIDENCE_SQL, where.params)
+        by_country = run(BY_COUNTRY_SQL, where.params)
+        markers = run(MARKERS_SQL, where.params)
+        pillars = run(PILLARS_SQL, where.params)
         shares = _gender_shares(run, where)
         rubric = run(RUBRIC_SQL)
     # screening_current holds one rubric version, the one that screened most recently.
@@ -414,9 +425,7 @@ def write_report(
 
 @dataclass(frozen=True)
 class _Filter:
-    """The country and channel filters as SQL conditions with their parameters, so values
-    are never pasted into SQL. `conditions(prefixed)` names the columns with the aliases of
-    the project queries (p., s.) or bare, as the summary views have them."""
+    """The country and channel filters, passed to SQL as parameters (never pasted into it)."""
 
     countries: tuple[str, ...]
     channels: tuple[str, ...]
@@ -426,24 +435,9 @@ class _Filter:
         return cls(_country_codes(countries or ()), _channel_names(channels or ()))
 
     @property
-    def params(self) -> dict[str, str]:
-        return {
-            **{f"country{i}": code for i, code in enumerate(self.countries)},
-            **{f"channel{i}": name for i, name in enumerate(self.channels)},
-        }
-
-    def conditions(self, prefixed: bool = True) -> list[str]:
-        columns = (
-            ("p.recipient_country", "s.channel") if prefixed else ("recipient_country", "channel")
-        )
-        found = []
-        for column, name, values in zip(
-            columns, ("country", "channel"), (self.countries, self.channels), strict=True
-        ):
-            if values:
-                placeholders = ", ".join(f"${name}{i}" for i in range(len(values)))
-                found.append(f"{column} IN ({placeholders})")
-        return found
+    def params(self) -> dict[str, list[str] | None]:
+        """$countries and $channels: a list each, or NULL for all."""
+        return {"countries": list(self.countries) or None, "channels": list(self.channels) or None}
 
     def describe_countries(self) -> str:
         if not self.countries:
@@ -451,11 +445,6 @@ class _Filter:
         from screening.reference import country_name
 
         return ", ".join(f"{code} ({country_name(code)})" for code in self.countries)
-
-
-def _sql(template: str, where: _Filter, bare: bool = False) -> str:
-    conditions = where.conditions(prefixed=not bare)
-    return template.format(where=f"WHERE {' AND '.join(conditions)}" if conditions else "")
 
 
 def _country_codes(given: Iterable[str]) -> tuple[str, ...]:
@@ -495,7 +484,7 @@ def _channel_names(given: Iterable[str]) -> tuple[str, ...]:
 def _check_scope(run: Query, db_path: Path, where: _Filter) -> int:
     """The number of projects the workbook covers; a ReportError that says what to do when it
     is none (nothing screened yet, or filters that match nothing)."""
-    total = int(run(_sql(COUNT_SQL, _Filter((), ())))["n"][0])
+    total = int(run(COUNT_SQL, _Filter((), ()).params)["n"][0])
     if not total:
         raise ReportError(
             f"The warehouse {db_path} has no screened projects yet; ingest a portfolio first "
@@ -503,7 +492,7 @@ def _check_scope(run: Query, db_path: Path, where: _Filter) -> int:
         )
     if not where.countries and not where.channels:
         return total
-    found = int(run(_sql(COUNT_SQL, where), where.params)["n"][0])
+    found = int(run(COUNT_SQL, where.params)["n"][0])
     if found:
         return found
     available = run(AVAILABLE_SQL)
@@ -525,8 +514,7 @@ def _check_scope(run: Query, db_path: Path, where: _Filter) -> int:
 
 def _gender_shares(run: Query, where: _Filter) -> dict[str, float | int | None]:
     """The shares of gender funding of the filtered projects, and their benchmarks."""
-    lists = {"countries": list(where.countries) or None, "channels": list(where.channels) or None}
-    return _first_row(run(GENDER_SHARES_SQL, lists))
+    return _first_row(run(GENDER_SHARES_SQL, where.params))
 
 
 def _first_row(frame: pd.DataFrame) -> dict[str, float | int | None]:
