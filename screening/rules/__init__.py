@@ -44,8 +44,10 @@ class Rule:
 
         `{row}` defaults to the worksheet label of `row_number` ("Row 12") when not given.
         """
-        if "row" not in values and _present(values.get("row_number")):
-            values["row"] = row_label(ROW, values["row_number"])
+        if not _present(values.get("row")):
+            values.pop("row", None)
+            if _present(values.get("row_number")):
+                values["row"] = row_label(ROW, values["row_number"])
         return self.message.format_map(_Blank(values))
 
 
@@ -198,16 +200,6 @@ def column_label(column: str) -> str:
     return spec.label if spec else column.replace("_", " ")
 
 
-def row_labels_of(rows: pd.DataFrame) -> list[str]:
-    """The `{row}` of every row of `rows`: its ROW_LABEL, else "Row {row_number}" (or "")."""
-    given = rows[ROW_LABEL] if ROW_LABEL in rows else pd.Series(pd.NA, index=rows.index)
-    fallback = row_kinds()[ROW]
-    return [
-        str(label) if _present(label) else (fallback.format(row_number=n) if _present(n) else "")
-        for label, n in zip(given, rows["row_number"], strict=True)
-    ]
-
-
 def findings_frame(rows: list[dict] | dict | None = None) -> pd.DataFrame:
     """A findings frame with the standard columns (empty when no rows are given)."""
     frame = pd.DataFrame(rows or [], columns=FINDING_COLUMNS)
@@ -241,7 +233,7 @@ def make_findings(
         for s, n, w, v, c in zip(
             rows["sheet"],
             rows["row_number"],
-            row_labels_of(rows),
+            rows[ROW_LABEL] if ROW_LABEL in rows else [None] * len(rows),
             vals,
             channels.fillna(""),
             strict=True,
