@@ -83,7 +83,7 @@ def _openpyxl_read(path: Path) -> int:
 
 def main() -> None:
     from screening.normalise import normalise
-    from screening.read import read_portfolio
+    from screening.readers import read_portfolio
     from screening.validate import validate
 
     with tempfile.TemporaryDirectory() as folder:

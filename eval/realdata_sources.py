@@ -42,9 +42,9 @@ import pandas as pd  # noqa: E402
 
 from screening.errors import UploadRefused  # noqa: E402
 from screening.normalise import normalise  # noqa: E402
-from screening.read import read_upload  # noqa: E402
+from screening.readers import read_upload  # noqa: E402
+from screening.readers.iati import read_iati  # noqa: E402
 from screening.screen import screen  # noqa: E402
-from screening.sources.iati import read_iati  # noqa: E402
 from screening.validate import validate  # noqa: E402
 
 DEFAULT_REALDATA = ROOT.parent / "shared" / "realdata"

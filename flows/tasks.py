@@ -52,7 +52,7 @@ def find_duplicate(db: str, sha256: str) -> dict | None:
 @task
 def read(archive_path: str, file_name: str, work: str) -> dict | None:
     """Read every sheet into raw rows; a refusal comes back as a value, not a crash."""
-    from screening.read import read_upload
+    from screening.readers import read_upload
 
     folder = Path(work)
     try:

@@ -31,6 +31,7 @@ from screening.reference import (
     country_name,
     oda_recipients,
     purpose_codes,
+    recipient_codes,
     regions,
 )
 from screening.rules import ROW_LABEL, fields, findings_frame, header_key, make_findings
@@ -190,8 +191,6 @@ def _country(out: pd.DataFrame, text: pd.Series, found: _Findings, source: pd.Se
 
 def _crs_recipient(text: str) -> str | None:
     """The alpha-3 or R-code of a DAC CRS recipient code (`798`, `R57`), else None."""
-    from screening.sources import recipient_codes
-
     match = _CRS_CODE.fullmatch(text.strip().upper())
     return recipient_codes().get(match[1].lstrip("0") or "0") if match else None
 
@@ -199,8 +198,6 @@ def _crs_recipient(text: str) -> str | None:
 @cache
 def _past_recipients() -> frozenset[str]:
     """Alpha-3 codes in the CRS recipient list, which keeps recipients of past editions."""
-    from screening.sources import recipient_codes
-
     return frozenset(recipient_codes().values())
 
 

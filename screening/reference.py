@@ -1,4 +1,5 @@
-"""Reference lists: countries, DAC recipients and regions, purpose codes, currencies.
+"""Reference lists: countries, DAC recipients and regions, purpose codes, currencies, and the
+CRS and IATI code lists (recipient codes, Bi/Multi, collaboration types, ...).
 
 Each list is a CSV in data/reference/ (sources and editions in data/reference/README.md) or a
 pycountry table, read once per process and cached, so normalising many uploads costs one read.
@@ -18,8 +19,10 @@ import pycountry
 
 from screening.config import REFERENCE_DIR
 from screening.errors import ConfigurationError
-from screening.rules import header_key
+from screening.rules import header_key, load_yaml
 
+CODELISTS_PATH = Path(REFERENCE_DIR) / "crs_iati_codelists.yaml"
+RECIPIENT_CODES_PATH = Path(REFERENCE_DIR) / "crs_recipient_codes.csv"
 REGION_PREFIX = "R"
 """Regional recipients are stored in `recipient_country` as R + DAC recipient code (`R298`)."""
 
@@ -113,3 +116,34 @@ def purpose_codes() -> pd.DataFrame:
 def currency_codes() -> frozenset[str]:
     """ISO 4217 alphabetic codes (pycountry)."""
     return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+@cache
+def codelists() -> dict:
+    """data/reference/crs_iati_codelists.yaml (Bi/Multi, IATI code lists, aggregate patterns)."""
+    return load_yaml(CODELISTS_PATH)
+
+
+@cache
+def recipient_codes() -> dict[str, str]:
+    """CRS recipient code (as text, no leading zeros) -> ISO alpha-3 or R-code."""
+    try:
+        with RECIPIENT_CODES_PATH.open(encoding="utf-8", newline="") as f:
+            return {row["crs_code"].strip(): row["code"].strip() for row in csv.DictReader(f)}
+    except (OSError, KeyError) as exc:
+        raise ConfigurationError(f"cannot read {RECIPIENT_CODES_PATH}: {exc}") from exc
+
+
+def channel_of_bi_multi(code: str | None) -> str | None:
+    """Our channel for a CRS Bi/Multi or IATI collaboration-type code; None when unknown."""
+    if not code:
+        return None
+    entry = codelists()["bi_multi"].get(code.strip())
+    return entry["channel"] if entry else None
+
+
+def is_humanitarian_purpose(purpose_code: str | None) -> bool:
+    """True for DAC 5-digit purpose codes of sector VIII (720xx, 730xx, 740xx)."""
+    if not purpose_code or len(purpose_code) != 5 or not purpose_code.isdigit():
+        return False
+    return purpose_code.startswith(tuple(codelists()["humanitarian_purpose_prefixes"]))

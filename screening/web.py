@@ -301,7 +301,7 @@ def _too_large(name: str, detail: str) -> JSONResponse:
 
 
 def _size(n_bytes: int) -> str:
-    from screening.sniff import human_size
+    from screening.readers.grid import human_size
 
     return human_size(n_bytes)
 

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 
 from screening.errors import UploadRefused
 from screening.normalise import normalise
-from screening.read import ReadResult, read_upload
+from screening.readers import ReadResult, read_upload
 from screening.validate import validate
 from tests.test_source_crs import HEADER as CRS_HEADER
 from tests.workbooks import write_xlsx

@@ -17,8 +17,7 @@ import pytest
 
 from screening import config
 from screening.errors import UploadRefused
-from screening.read import read_portfolio, read_upload
-from screening.sources import crs
+from screening.readers import crs, read_portfolio, read_upload
 from tests.workbooks import set_cell_xml, write_xlsx
 
 HEADER = ["Project ID", "Title", "Description", "Country", "DAC code", "Budget"]

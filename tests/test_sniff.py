@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from screening import config
 from screening.errors import UploadRefused
-from screening.sniff import human_size, sniff
+from screening.readers.grid import human_size, sniff
 from tests.workbooks import encrypt_xlsx, write_ole, write_xlsx
 
 SHEETS = {"Bilateral": [["Project ID", "Title", "Budget"], ["P-1", "Water", 5]]}
@@ -54,7 +54,7 @@ def test_utf8_character_cut_by_the_sample_is_still_text(tmp_path: Path, monkeypa
     """
     path = tmp_path / "p.csv"
     path.write_bytes("Ál;Brønde\n".encode())  # "ø" is bytes 6 and 7
-    monkeypatch.setattr("screening.sniff.TEXT_SAMPLE_BYTES", 7)
+    monkeypatch.setattr("screening.readers.grid.TEXT_SAMPLE_BYTES", 7)
     assert sniff(path) == "csv"
 
 

@@ -18,9 +18,10 @@ import pytest
 from openpyxl import Workbook
 
 from screening.errors import UploadRefused
+from screening.readers import read_upload
+from screening.readers.crs import looks_like_crs, read_crs, sniff_crs
+from screening.reference import recipient_codes
 from screening.rules import header_key
-from screening.sources import read_source, recipient_codes
-from screening.sources.crs import looks_like_crs, read_crs, sniff_crs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 BULK = FIXTURES / "crs_bulk.txt"
@@ -99,11 +100,11 @@ def test_looks_like_crs():
 
 
 def test_sniff(crs_xlsx, tmp_path):
-    assert sniff_crs(crs_xlsx) and sniff_crs(BULK)
+    assert sniff_crs(crs_xlsx, "xlsx") and sniff_crs(BULK, "csv")
     other = tmp_path / "desk.csv"
     other.write_text("Project ID,Title,Country\n1,x,KEN\n", encoding="utf-8")
-    assert not sniff_crs(other)
-    assert read_source(other) is None
+    assert not sniff_crs(other, "csv")
+    assert read_upload(other).source == "workbook"
 
 
 def test_counts_add_up(result, crs_xlsx):
@@ -203,7 +204,6 @@ def test_messages_name_csv_lines_and_worksheet_rows(tmp_path, result):
     """A CRS CSV extract is numbered by line, as a text editor shows it ("Line 6"); an xlsx
     extract by row, as Excel shows it ("Row 9"). The numbers themselves stay numbers."""
     from screening.normalise import normalise
-    from screening.read import read_upload
     from screening.validate import validate
 
     lines = BULK.read_text(encoding="utf-8").replace(",", " ").replace("|", ",").splitlines()

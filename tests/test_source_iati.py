@@ -17,8 +17,8 @@ import pytest
 
 from screening import config
 from screening.errors import UploadRefused
-from screening.sources import read_source
-from screening.sources.iati import looks_like_iati, read_iati
+from screening.readers import read_upload
+from screening.readers.iati import looks_like_iati, read_iati
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 V2 = FIXTURES / "iati_v203.xml"
@@ -379,7 +379,6 @@ def test_messages_name_an_activity_by_position_and_identifier(tmp_path):
     message, from normalise and from validate, names it "Activity N (identifier)", or
     "Activity N" when it has none; the stored row_number stays the position."""
     from screening.normalise import normalise
-    from screening.read import read_upload
     from screening.validate import validate
 
     path = tmp_path / "labelled.xml"
@@ -528,9 +527,9 @@ def test_file_without_activities_is_refused(tmp_path):
     assert refused.value.rule == "upload.no_rows"
 
 
-def test_read_source_dispatches_iati():
-    result = read_source(V2)
-    assert result is not None and result.source == "iati" and result.rows_read == 4
+def test_read_upload_dispatches_iati():
+    result = read_upload(V2)
+    assert result.source == "iati" and result.rows_read == 4
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from screening.errors import ConfigurationError
 from screening.normalise import normalise
-from screening.read import read_upload
+from screening.readers import read_upload
 from screening.rules import CHANNELS, findings_frame, make_findings
 from screening.validate import (
     PUBLISHED,

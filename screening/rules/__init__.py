@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from screening.errors import ConfigurationError
+from screening.errors import ConfigurationError, UploadRefused
 
 RULES_DIR = Path(__file__).resolve().parent
 SEVERITIES = ("refuse", "error", "warning", "skip", "info")
@@ -96,6 +96,13 @@ def rule(rule_id: str) -> Rule:
         return rules()[rule_id]
     except KeyError:
         raise ConfigurationError(f"rule {rule_id!r} is not in findings.yaml") from None
+
+
+def refusal(rule_id: str, file_name: str, detail: str = "") -> UploadRefused:
+    """The `UploadRefused` of a refuse rule, its message filled in: the one way to build one."""
+    placeholders = {"file_name": file_name, "detail": detail}
+    message = rule(rule_id).format(**placeholders)
+    return UploadRefused(message, rule=rule_id, placeholders=placeholders)
 
 
 @cache

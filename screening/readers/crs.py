@@ -20,43 +20,47 @@ The merge key, checked on the Finland CRS++ extract (7,066 lines):
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from screening import rules
-from screening.read import ReadResult, cell_text, excel_column
-from screening.sources import (
+from screening.errors import UploadRefused
+from screening.readers.grid import (
+    HEADER_SEARCH_ROWS,
     LEAD_COLUMNS,
+    Grid,
+    ReadResult,
+    SkippedSheet,
     amount_text,
+    blank_lines,
     build_rows_frame,
+    excel_column,
+    finding,
+    grids,
+    sheet_info,
+    sheet_skipped,
+    skip_rules,
+    sniff,
+    to_json,
+    total_markers,
+)
+from screening.reference import (
     channel_of_bi_multi,
     codelists,
-    finding,
     is_humanitarian_purpose,
     recipient_codes,
-    refusal,
-    to_json,
 )
+from screening.rules import refusal
 
-HEADER_SEARCH_ROWS = 20
-CSV_DELIMITERS = (",", ";", "|", "\t")
-ZIP_MAGIC = b"PK\x03\x04"
-CSV_ROW_KIND = "line"  # a CSV extract's rows are named by line number: "Line 12"
-
-# CRS header keys (screening.rules.header_key) the reader uses, by role. Everything else
-# goes to `extra` under its original header.
-TITLE_KEYS = ("projecttitle",)
-SHORT_KEYS = ("shortdescription",)
-LONG_KEYS = ("longdescription",)
+# CRS header keys (screening.rules.header_key) the reader uses. Everything else goes to `extra`
+# under its original header.
 USED_KEYS = frozenset(
     {
         "activityid",
@@ -99,13 +103,21 @@ def looks_like_crs(header_keys: set[str]) -> bool:
     )
 
 
-def sniff_crs(path: Path) -> bool:
-    """True when some sheet (or the CSV) has a CRS header in its first rows. Never raises."""
+def header_score(row: list[str]) -> int:
+    """The width of a CRS header row, 0 for any other row (picks a CSV extract's delimiter)."""
+    return len(row) if looks_like_crs({rules.header_key(v) for v in row if v}) else 0
+
+
+def sniff_crs(path: Path, kind: str) -> bool:
+    """True when some sheet (or the CSV file) has a CRS header in its first rows.
+
+    `kind` is what `sniff` said of the file (which has passed its checks); a file this cannot
+    read is not a CRS extract, and `read_portfolio` says what is wrong with it.
+    """
     try:
-        return any(
-            _header_index(grid) is not None for grid in _grids(path, path.name, head_only=True)
-        )
-    except Exception:  # noqa: BLE001 - a sniff that fails means "not CRS", the reader decides
+        heads = grids(path, path.name, kind, header_score, head_rows=HEADER_SEARCH_ROWS)
+        return any(isinstance(g, Grid) and _header_index(g) is not None for g in heads)
+    except UploadRefused:
         return False
 
 
@@ -120,41 +132,24 @@ def read_crs(
     `row_label` (after the lead columns) names each row in messages as the file numbers it:
     "Row 12" in a worksheet, "Line 12" in a CSV or text extract.
     """
-    from screening.sniff import sniff
-
     name = file_name or path.name
-    sniff(path, name)  # size limits, zip bombs, disguised files: same refusals as a workbook
+    kind = kind or sniff(path, name)  # size limits, zip bombs, disguised files
     rows, lines, findings, sheets = [], [], [], []
-    for grid in _grids(path, name):
-        header_at = _header_index(grid)
-        if header_at is None:
-            reason = (
+    for grid in grids(path, name, kind, header_score):
+        header_at = None if isinstance(grid, SkippedSheet) else _header_index(grid)
+        if isinstance(grid, SkippedSheet) or header_at is None:
+            reason = getattr(grid, "reason", None) or (
                 "it has no CRS header (projecttitle, purposecode, recipientcode, usd_commitment)"
             )
-            sheets.append(
-                {
-                    "name": grid.name,
-                    "status": "skipped",
-                    "reason": reason,
-                    "header_row": None,
-                    "rows": 0,
-                }
-            )
-            findings.append(finding("sheet.skipped", grid.name, detail=reason))
+            sheets.append(sheet_info(grid.name, "skipped", reason))
+            findings.append(sheet_skipped(grid.name, reason))
             continue
         sheet_rows, sheet_lines, sheet_findings = _read_sheet(grid, header_at, amount_scale)
         rows += sheet_rows
         lines += sheet_lines
         findings += sheet_findings
-        sheets.append(
-            {
-                "name": grid.name,
-                "status": "read",
-                "reason": None,
-                "header_row": grid.row_numbers[header_at],
-                "rows": len(sheet_lines),
-            }
-        )
+        header_row = grid.row_numbers[header_at]
+        sheets.append(sheet_info(grid.name, "read", None, header_row, len(sheet_lines)))
     if not lines:
         if not any(s["status"] == "read" for s in sheets):
             looked = (
@@ -183,110 +178,7 @@ def read_crs(
 # --- grids ----------------------------------------------------------------------------------
 
 
-@dataclass
-class _Grid:
-    name: str
-    cells: list[list[str]]  # text, "" for empty
-    row_numbers: list[int]  # the row Excel (or a text editor) shows for each line
-    # How messages name its rows (row_labels in screening/rules/findings.yaml): "row" for a
-    # worksheet (Excel's row numbers), "line" for a CSV or text file (a text editor's).
-    row_kind: str = rules.ROW
-
-    def label(self, row_number: int) -> str:
-        return rules.row_label(self.row_kind, row_number)
-
-
-def _grids(path: Path, name: str, head_only: bool = False) -> list[_Grid]:
-    with path.open("rb") as f:
-        magic = f.read(4)
-    if magic == ZIP_MAGIC:
-        return _xlsx_grids(path, name, head_only)
-    return [_csv_grid(path, name, head_only)]
-
-
-def _xlsx_grids(path: Path, name: str, head_only: bool) -> list[_Grid]:
-    """Visible worksheets as text grids (python-calamine: the Finland extract reads in ~0.7 s)."""
-    try:
-        workbook = CalamineWorkbook.from_path(path)
-    except CalamineError as exc:
-        raise refusal("upload.unreadable", name, str(exc)) from exc
-    grids = []
-    with workbook:
-        for meta in workbook.sheets_metadata:
-            if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
-                continue
-            try:
-                sheet = workbook.get_sheet_by_name(meta.name)
-                values = (
-                    sheet.to_python(nrows=HEADER_SEARCH_ROWS) if head_only else sheet.to_python()
-                )
-            except CalamineError as exc:
-                raise refusal("upload.unreadable", name, f"sheet {meta.name}: {exc}") from exc
-            row0 = sheet.start[0] if sheet.start else 0
-            cells = [[cell_text(v) for v in row] for row in values]
-            grids.append(_Grid(meta.name, cells, list(range(row0 + 1, row0 + 1 + len(cells)))))
-    return grids
-
-
-def _csv_grid(path: Path, name: str, head_only: bool) -> _Grid:
-    """A CSV (or the OECD's pipe-delimited .txt) as one grid named after the file.
-
-    pandas reads it (C parser, every cell as text); the delimiter is the one under which the
-    first lines hold a CRS header.
-    """
-    data = path.read_bytes()[: 256 * 1024] if head_only else path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise refusal("upload.unreadable", name, "the text is neither UTF-8 nor Windows-1252")
-    delimiter = _csv_delimiter(text)
-    if head_only:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        cells = [
-            [v.strip() for v in rec]
-            for _, rec in zip(range(HEADER_SEARCH_ROWS), reader, strict=False)
-        ]
-        return _Grid(PurePosixPath(name).stem, cells, list(range(1, len(cells) + 1)), CSV_ROW_KIND)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise refusal("upload.unreadable", name, str(exc)) from exc
-    cells = [[v.strip() for v in row] for row in frame.itertuples(index=False, name=None)]
-    # Row numbers are line numbers; a quoted cell spanning lines would shift them, which CRS
-    # exports do not do (their descriptions are one line).
-    return _Grid(PurePosixPath(name).stem, cells, list(range(1, len(cells) + 1)), CSV_ROW_KIND)
-
-
-def _csv_delimiter(text: str) -> str:
-    head = text[: 64 * 1024]
-
-    def score(delimiter: str) -> int:
-        reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
-        try:
-            for _, rec in zip(range(HEADER_SEARCH_ROWS), reader, strict=False):
-                if looks_like_crs({rules.header_key(v) for v in rec}):
-                    return len(rec)
-        except csv.Error:
-            return -1
-        return 0
-
-    return max(CSV_DELIMITERS, key=score)
-
-
-def _header_index(grid: _Grid) -> int | None:
+def _header_index(grid: Grid) -> int | None:
     for i, row in enumerate(grid.cells[:HEADER_SEARCH_ROWS]):
         if looks_like_crs({rules.header_key(v) for v in row if v}):
             return i
@@ -312,15 +204,20 @@ class _Line:
 
 
 def _read_sheet(
-    grid: _Grid, header_at: int, scale: float
+    grid: Grid, header_at: int, scale: float
 ) -> tuple[list[dict], list[dict], list[dict]]:
     names, keys, columns = _columns(grid, header_at)
     body = grid.cells[header_at + 1 :]
     numbers = grid.row_numbers[header_at + 1 :]
-    end = len(body)
-    while end and not any(body[end - 1][j] for j in columns if j < len(body[end - 1])):
-        end -= 1  # trailing blank lines are not read
-    lines = [_line(grid.name, numbers[i], body[i], names, keys, columns, scale) for i in range(end)]
+    cells = [[row[j] if j < len(row) else "" for row in body] for j in columns]
+    blank = blank_lines(cells, len(body))
+    filled = np.flatnonzero(~blank)
+    end = int(filled[-1]) + 1 if filled.size else 0  # trailing blank lines are not read
+    totals = np.where(blank[:end], "", total_markers([c[:end] for c in cells], [], end))
+    skips = skip_rules(blank[:end], totals)
+    lines = [
+        _line(numbers[i], body[i], names, keys, columns, scale, skips[i]) for i in range(end)
+    ]
     groups: dict[str, list[_Line]] = defaultdict(list)
     for line in lines:
         if line.skip_rule is None:
@@ -410,7 +307,7 @@ def _read_sheet(
     return rows, line_rows, findings
 
 
-def _columns(grid: _Grid, header_at: int) -> tuple[list[str], list[str], list[int]]:
+def _columns(grid: Grid, header_at: int) -> tuple[list[str], list[str], list[int]]:
     """Display name, header key and grid column of every kept column.
 
     Unnamed columns holding data are kept as `column BW` (Finland's extract has three);
@@ -433,13 +330,13 @@ def _columns(grid: _Grid, header_at: int) -> tuple[list[str], list[str], list[in
 
 
 def _line(
-    sheet: str,
     row_number: int,
     row: list[str],
     names: list[str],
     keys: list[str],
     columns: list[int],
     scale: float,
+    skip: str | None,
 ) -> _Line:
     raw, cells, extra = {}, {}, {}
     for name, key, j in zip(names, keys, columns, strict=True):
@@ -449,7 +346,6 @@ def _line(
             cells[key] = text
         else:
             extra[name] = text
-    skip = _skip_rule(raw)
     commitment_text = cells.get("usdcommitment", "")
     title = cells.get("projecttitle") or cells.get("shortdescription") or ""
     return _Line(
@@ -465,16 +361,6 @@ def _line(
         is_aggregate=bool(title) and _is_aggregate_title(title),
         skip_rule=skip,
     )
-
-
-def _skip_rule(raw: dict[str, str]) -> str | None:
-    markers = rules.blank_markers()
-    if all(not v or v.casefold() in markers for v in raw.values()):
-        return "row.blank"
-    first = next((v for v in raw.values() if v), "")
-    if len(first) <= 20 and rules.header_key(first) in rules.total_keys():
-        return "row.total"
-    return None
 
 
 def _key(cells: dict[str, str]) -> str | None:

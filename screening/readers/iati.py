@@ -33,18 +33,16 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from screening import config, rules
-from screening.read import ReadResult
-from screening.sniff import human_size
-from screening.sources import (
+from screening.readers.grid import (
     LEAD_COLUMNS,
+    ReadResult,
     amount_text,
     build_rows_frame,
-    channel_of_bi_multi,
-    codelists,
-    is_humanitarian_purpose,
-    refusal,
+    human_size,
     to_json,
 )
+from screening.reference import channel_of_bi_multi, codelists, is_humanitarian_purpose
+from screening.rules import refusal
 
 GZIP_MAGIC = b"\x1f\x8b"
 # How messages name an activity: its position in the file and its iati-identifier
