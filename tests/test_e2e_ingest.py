@@ -237,7 +237,7 @@ def test_a_file_over_the_limit_is_refused_without_filling_the_archive(
 
 
 def test_cli_ingest_prints_every_row_that_did_not_load(prefect_harness, data_dir, tmp_path):
-    from screening.cli import app
+    from faces.cli import app
 
     path = _messy_workbook(tmp_path / "sudan.xlsx")
     result = CliRunner().invoke(app, ["ingest", str(path)])
@@ -271,7 +271,7 @@ def test_cli_ingest_prints_every_row_that_did_not_load(prefect_harness, data_dir
 
 
 def test_cli_refusal_exits_non_zero_with_one_sentence(prefect_harness, data_dir, tmp_path):
-    from screening.cli import app
+    from faces.cli import app
 
     path = tmp_path / "notes.xlsx"
     path.write_bytes(b"\x00\x01binary garbage\x00" * 10)
@@ -286,7 +286,7 @@ def test_screening_ingest_runs_as_a_command_on_the_ephemeral_api(data_dir, tmp_p
     path = _messy_workbook(tmp_path / "sudan.xlsx")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     result = subprocess.run(
-        [sys.executable, "-m", "screening.cli", "ingest", str(path)],
+        [sys.executable, "-m", "faces.cli", "ingest", str(path)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -337,7 +337,7 @@ def test_a_corrected_workbook_under_the_same_name_supersedes_it(
     prefect_harness, data_dir, tmp_path
 ):
     """A desk officer drops a project and uploads the workbook again under the same name."""
-    from screening.cli import app
+    from faces.cli import app
 
     (tmp_path / "v1").mkdir()
     first = _messy_workbook(tmp_path / "v1" / "Sudan.xlsx")
@@ -382,7 +382,7 @@ def test_a_superseded_row_loses_its_screening_result(ingest, tmp_path):
 
 
 def test_cli_rescreen_and_explain(prefect_harness, data_dir, tmp_path):
-    from screening.cli import app
+    from faces.cli import app
 
     runner = CliRunner()
     assert runner.invoke(app, ["ingest", str(_messy_workbook(tmp_path / "s.xlsx"))]).exit_code == 0

@@ -60,7 +60,7 @@ def test_an_iati_file_loads_and_is_screened(ingest, tmp_path):
     assert rows[:2] == [("XX-PUB-1", "iati", "bilateral"), ("XX-PUB-2", "iati", "humanitarian")]
     screened = _table(ingest.db, "SELECT count(*) FROM screening_current")
     assert screened == [(summary["rows_loaded"],)]
-    from screening.explain import explain_project
+    from faces.explain import explain_project
 
     explained = explain_project(ingest.db, "XX-PUB-2")
     assert explained.endswith(f"From upload {summary['upload_id']} (activities.xml), activity 2.")

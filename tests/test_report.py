@@ -11,13 +11,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import range_boundaries
 from typer.testing import CliRunner
 
+from faces.cli import app
+from faces.report import SHEETS, write_report
 from screening import warehouse
-from screening.cli import app
-from screening.report import (
-    SHEETS,
-    ReportError,
-    write_report,
-)
+from screening.errors import ReportError
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect")]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from faces.web import create_app, safe_file_name
 from screening import config, rules, warehouse
-from screening.web import create_app, safe_file_name
 
 with warnings.catch_warnings():  # Starlette's test client prefers httpx2 to the httpx we have
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -152,7 +152,7 @@ def test_an_unexpected_error_is_one_sentence_without_a_traceback(client, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("Traceback (most recent call last): secret /srv/path")
 
-    monkeypatch.setattr("screening.web._run_ingest", broken)
+    monkeypatch.setattr("faces.web._run_ingest", broken)
     response = client.post("/upload?file_name=a.xlsx", content=b"x")
     assert response.status_code == 500
     body = response.json()
@@ -167,7 +167,7 @@ def test_a_busy_warehouse_says_so(client, monkeypatch):
     def busy(*args, **kwargs):
         raise WarehouseBusy("Another process is writing to the warehouse; try again later.")
 
-    monkeypatch.setattr("screening.web._run_ingest", busy)
+    monkeypatch.setattr("faces.web._run_ingest", busy)
     response = client.post("/upload?file_name=a.xlsx", content=b"x")
     assert response.status_code == 503
     assert response.json()["message"] == (

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from screening import warehouse
-from screening.errors import ScreeningError
+from screening.errors import ProjectNotFound
 from screening.rubric import Rubric, load_rubric
 from screening.screen import explain
 
@@ -26,10 +26,6 @@ WHERE_SQL = """
 SELECT u.file_name, p.source FROM projects p JOIN uploads u USING (upload_id)
 WHERE p.upload_id = $upload_id AND p.sheet = $sheet AND p.row_number = $row_number
 """
-
-
-class ProjectNotFound(ScreeningError):
-    """No screened project has that ID (or it is ambiguous)."""
 
 
 def explain_project(db_path: Path, project_id: str, channel: str | None = None) -> str:

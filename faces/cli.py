@@ -13,8 +13,10 @@ from typing import Annotated
 
 import typer
 
+from faces.outcome import UploadOutcome
 from screening import config
 from screening.errors import ScreeningError
+from screening.rules import CHANNELS
 
 app = typer.Typer(
     pretty_exceptions_enable=False,
@@ -30,10 +32,8 @@ app = typer.Typer(
 FILE_KINDS = "an .xlsx, .xlsm or .csv portfolio, an OECD CRS extract or an IATI .xml file"
 
 
-class Channel(StrEnum):
-    bilateral = "bilateral"
-    multilateral = "multilateral"
-    humanitarian = "humanitarian"
+# The channels as command-line choices; their one home is screening.rules.CHANNELS.
+Channel = StrEnum("Channel", {name: name for name in CHANNELS})  # type: ignore[misc]
 
 
 class OutputFormat(StrEnum):
@@ -83,17 +83,22 @@ def _quiet_prefect() -> None:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def _print_upload(summary: dict, db: Path, name: str | None = None) -> None:
-    from screening.outcome import upload_details, upload_lines
+def _print_upload(outcome: UploadOutcome, db: Path, name: str | None = None) -> None:
+    """What an upload did: refused and why (on stderr), or its counts, notes and the rows not
+    loaded with the reason."""
+    from faces.outcome import upload_details
 
-    first, *more = upload_lines(summary, name)
+    if outcome.refused:
+        typer.echo(f"{name or outcome.file_name}: refused. {outcome.message}", err=True)
+        return
+    first, *more = outcome.lines(name)
     typer.echo(first)
     for line in more:
         typer.echo(f"  {line}")
-    if summary.get("duplicate"):
+    if outcome.duplicate or outcome.upload_id is None:
         return
     try:
-        notes, rejected = upload_details(summary["upload_id"], db)
+        notes, rejected = upload_details(outcome.upload_id, db)
     except ScreeningError as error:
         typer.echo(f"  The details could not be listed now ({error}).")
         return
@@ -154,21 +159,20 @@ def ingest(
     failed = 0
     for path in files:
         try:
-            summary = ingest_portfolio(
-                str(path),
-                channel=channel.value if channel else None,
-                db=str(db_path),
-                portfolio=portfolio,
+            outcome = UploadOutcome.of(
+                ingest_portfolio(
+                    str(path),
+                    channel=channel.value if channel else None,
+                    db=str(db_path),
+                    portfolio=portfolio,
+                )
             )
         except ScreeningError as error:
             failed += 1
             typer.echo(f"{path.name}: not ingested. {error}", err=True)
             continue
-        if summary["status"] == "refused":
-            failed += 1
-            typer.echo(f"{path.name}: refused. {summary['message']}", err=True)
-        else:
-            _print_upload(summary, db_path, path.name)
+        failed += outcome.refused
+        _print_upload(outcome, db_path, path.name)
     if failed:
         raise typer.Exit(1)
 
@@ -212,8 +216,8 @@ def query(
 
     Example: screening query "SELECT channel, count(*) FROM projects_current GROUP BY 1"
     """
+    from faces.export import neutralise_formulas
     from screening import warehouse
-    from screening.export import neutralise_formulas
 
     try:
         frame = warehouse.query(config.readable_db(db or config.default_db_path()), sql)
@@ -302,7 +306,7 @@ def explain(
 
     Example: screening explain 2017-46638
     """
-    from screening.explain import explain_project
+    from faces.explain import explain_project
 
     try:
         typer.echo(
@@ -350,10 +354,7 @@ def watch(
             except ScreeningError as error:
                 _fail(str(error))
             for summary in result["uploads"]:
-                if summary["status"] == "refused":
-                    typer.echo(f"{summary['file_name']}: refused. {summary['message']}", err=True)
-                else:
-                    _print_upload(summary, db_path)
+                _print_upload(UploadOutcome.of(summary), db_path)
             if rescreened := result["rescreened"]:
                 typer.echo(
                     f"Rubric {rescreened['rubric_version']}: screened "
@@ -410,7 +411,7 @@ def report(
     """
     from datetime import UTC, datetime
 
-    from screening.report import write_report
+    from faces.report import write_report
 
     today = f"{datetime.now(UTC):%Y-%m-%d}"
     target = out or config.data_dir() / "reports" / f"wps-screening-{today}.xlsx"
@@ -455,8 +456,8 @@ def serve(
     """
     import uvicorn
 
+    from faces.web import create_app
     from flows.ingest import ingest_portfolio  # noqa: F401 - Prefect set up offline, loaded once
-    from screening.web import create_app
 
     db_path = db or config.default_db_path()
     _quiet_prefect()

@@ -6,7 +6,7 @@ screened project, every piece of evidence), native Excel charts that stay editab
 sheet that explains how to read it, so it can travel on its own.
 
 Why every text cell is forced to be a string: the warehouse keeps desk officers' text as
-typed, `=HYPERLINK("http://…","click")` included (see `screening.export`). openpyxl writes
+typed, `=HYPERLINK("http://…","click")` included (see `faces.export`). openpyxl writes
 any Python str that starts with `=` as a formula, and the texts `#N/A`, `#REF!`… as error
 cells, so a title could run in the evaluator's Excel. Here such text goes into a cell whose
 data type is set to "s" after its value, which openpyxl writes as an inline string: Excel
@@ -46,7 +46,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from screening import warehouse
-from screening.errors import ScreeningError
+from screening.errors import ReportError
 
 SHEETS = ("Summary", "By country", "Projects", "Evidence", "About")
 Query = Callable[..., pd.DataFrame]  # the query function of warehouse.reader
@@ -76,12 +76,6 @@ WHEN = "yyyy-mm-dd hh:mm"
 BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7")
 WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-class ReportError(ScreeningError):
-    """The workbook cannot be written as asked: nothing screened yet, filters that match
-    nothing, too many rows for a sheet, or an output path Excel would not open. The message
-    says what to do."""
 
 
 @dataclass(frozen=True)

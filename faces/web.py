@@ -3,10 +3,11 @@ sees at once what loaded, what did not, and why.
 
 `create_app(db)` builds the FastAPI app; nothing starts on import. Each upload runs the same
 Prefect flow as `screening ingest` (`flows.ingest.ingest_portfolio`) in a worker thread, one
-upload at a time, and says what `ingest` says. The page is one HTML document with inline CSS
-and a few lines of inline JavaScript: nothing is fetched from anywhere else, so it works
-offline. Anything a user gave (file names, messages quoting cells) is escaped in HTML, and
-the page's script writes text only through `textContent`.
+upload at a time, and says what `ingest` says (`faces.outcome`). The page is one HTML document
+(faces/templates/upload.html, with its CSS and a few lines of JavaScript inline): nothing is
+fetched from anywhere else, so it works offline. Anything a user gave (file names, messages
+quoting cells) is escaped in HTML by the template engine, and the page's script writes text
+only through `textContent`.
 
 There is no login: `screening serve` listens on this machine only unless told otherwise, and
 belongs behind the ministry's reverse proxy and single sign-on before anyone else reaches it.
@@ -14,7 +15,6 @@ belongs behind the ministry's reverse proxy and single sign-on before anyone els
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import secrets
@@ -22,18 +22,20 @@ import shutil
 import tempfile
 import threading
 import unicodedata
-from datetime import datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from jinja2 import Environment, FileSystemLoader, Template
 from starlette.concurrency import run_in_threadpool
 
+from faces.outcome import UploadOutcome, upload_details
 from screening import config
 from screening.errors import ScreeningError, WarehouseBusy
-from screening.outcome import upload_details, upload_lines
-from screening.rules import CHANNELS
+from screening.readers.grid import human_size
+from screening.rules import CHANNELS, refusal
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ UPLOAD_COLUMNS = (
     "rows_loaded", "rows_rejected", "rows_skipped", "rows_merged", "warnings", "uploaded_by",
     "message",
 )  # fmt: skip
-SUMMARY_FIELDS = UPLOAD_COLUMNS + ("sha256", "size_bytes", "rule", "no_longer_current")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 TABLE_COLUMNS = {
     "upload_id": "Upload", "uploaded_at": "When (UTC)", "file_name": "File",
     "portfolio": "Portfolio", "channel": "Channel", "status": "Status", "rows_read": "Read",
@@ -141,7 +143,7 @@ def create_app(db_path: Path | None = None) -> FastAPI:
                     if received > limit:  # a body sent without its length, or a lying one
                         return _too_large(name, f"more than {_size(limit)}")
                     out.write(chunk)
-            summary = await run_in_threadpool(
+            outcome = await run_in_threadpool(
                 _run_ingest,
                 path,
                 channel=channel,
@@ -151,10 +153,10 @@ def create_app(db_path: Path | None = None) -> FastAPI:
                 portfolio=portfolio,
                 lock=one_upload_at_a_time,
             )
-            if summary.get("status") == "refused":
-                return _answer(422, "refused", summary["message"], **_summary_fields(summary, name))
+            if outcome.refused:
+                return _answer(422, "refused", outcome.message or "", **_fields(outcome, name))
             return JSONResponse(
-                await run_in_threadpool(_result, summary, name, db, one_read_at_a_time)
+                await run_in_threadpool(_result, outcome, name, db, one_read_at_a_time)
             )
         except WarehouseBusy as error:
             return _answer(503, "error", f"{name}: not ingested. {error}")
@@ -203,31 +205,32 @@ def _clean_text(text: str) -> str:
     return " ".join(text.split())[:MAX_TEXT]
 
 
-def _run_ingest(path: Path, *, lock: threading.Lock, db: Path, **options: str | None) -> dict:
+def _run_ingest(
+    path: Path, *, lock: threading.Lock, db: Path, **options: str | None
+) -> UploadOutcome:
     """The real flow, as `screening ingest` runs it; one upload at a time in this process."""
     from flows.ingest import ingest_portfolio
 
     with lock:
-        return ingest_portfolio(str(path), db=str(db), **options)
+        return UploadOutcome.of(ingest_portfolio(str(path), db=str(db), **options))
 
 
-def _result(summary: dict, name: str, db: Path, lock: threading.Lock) -> dict:
+def _result(outcome: UploadOutcome, name: str, db: Path, lock: threading.Lock) -> dict:
     """The JSON answer for a loaded or duplicate upload: its `uploads` row, what `ingest`
     would print (`summary_lines`), its notes and the rows not loaded with their messages."""
     result = {
-        **_summary_fields(summary, name),
-        "duplicate": bool(summary.get("duplicate")),
-        "summary_lines": upload_lines(summary, name, explain_hint=False),
+        **_fields(outcome, name),
+        "summary_lines": outcome.lines(name, explain_hint=False),
         "notes": [],
         "rejected_rows": [],
         "rejected_rows_total": 0,
     }
-    if result["duplicate"]:
+    if outcome.duplicate or outcome.upload_id is None:
         result["first_loaded_at"] = result["uploaded_at"]
         return result
     try:
         with lock:
-            notes, rejected = upload_details(summary["upload_id"], db)
+            notes, rejected = upload_details(outcome.upload_id, db)
     except ScreeningError as error:
         result["details_error"] = f"The details could not be listed now ({error})."
         return result
@@ -237,22 +240,9 @@ def _result(summary: dict, name: str, db: Path, lock: threading.Lock) -> dict:
     return result
 
 
-def _summary_fields(summary: dict, name: str) -> dict:
-    fields = {key: _plain(summary[key]) for key in SUMMARY_FIELDS if key in summary}
-    fields.setdefault("file_name", name)
-    if screened := summary.get("screening"):
-        fields["screening"] = {key: _plain(value) for key, value in screened.items()}
-    return fields
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if hasattr(value, "item"):  # a NumPy scalar
-        return value.item()
-    return value
+def _fields(outcome: UploadOutcome, name: str) -> dict:
+    """The outcome as the page's JSON answers give it; `file_name` is the name as uploaded."""
+    return {**outcome.as_json(), "file_name": outcome.file_name or name}
 
 
 def _recent_uploads(db: Path, limit: int, lock: threading.Lock) -> tuple[list[dict], str | None]:
@@ -294,15 +284,11 @@ def _cross_site(request: Request) -> JSONResponse | None:
 def _too_large(name: str, detail: str) -> JSONResponse:
     """The refusal `screening ingest` gives a file over SCREENING_MAX_UPLOAD_BYTES, said
     before the body is read (it is not recorded in the warehouse: nothing was received)."""
-    from screening import rules
-
-    message = rules.rule("upload.too_large").format(file_name=name, detail=detail)
-    return _answer(413, "refused", message, rule="upload.too_large", file_name=name)
+    refused = refusal("upload.too_large", name, detail)
+    return _answer(413, "refused", str(refused), rule=refused.rule, file_name=name)
 
 
 def _size(n_bytes: int) -> str:
-    from screening.readers.grid import human_size
-
     return human_size(n_bytes)
 
 
@@ -310,37 +296,28 @@ def _answer(status_code: int, status: str, message: str, /, **more: object) -> J
     return JSONResponse({**more, "status": status, "message": message}, status_code=status_code)
 
 
+@cache
+def _page() -> Template:
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    return environment.get_template("upload.html")
+
+
 def render_page(uploads: list[dict], problem: str | None, max_bytes: int, nonce: str = "") -> str:
     """The upload page, with the latest uploads in a table; every value is escaped."""
     from screening import rules
 
-    e = html.escape
     too_large = rules.rule("upload.too_large").format(file_name="{file_name}", detail="{detail}")
-    options = "".join(f'<option value="{e(c)}">{e(c)}</option>' for c in CHANNELS)
-    if problem:
-        recent = f"<p>{e(problem)}</p>"
-    elif not uploads:
-        recent = "<p>No uploads yet.</p>"
-    else:
-        head = "".join(f'<th scope="col">{e(label)}</th>' for label in TABLE_COLUMNS.values())
-        body = "".join(
-            "<tr>"
-            + "".join(f"<td>{e(_cell(row, column))}</td>" for column in TABLE_COLUMNS)
-            + "</tr>"
-            for row in uploads
-        )
-        recent = (
-            f"<table><caption>The last {len(uploads)} uploads, newest first</caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-        )
-    return PAGE.format(
-        nonce=e(nonce),
+    return _page().render(
+        nonce=nonce,
         max_bytes=int(max_bytes),
-        max_size=e(_size(max_bytes)),
-        too_large=e(too_large),
-        accept=e(",".join(config.PORTFOLIO_SUFFIXES)),
-        options=options,
-        recent=recent,
+        max_size=_size(max_bytes),
+        too_large=too_large,
+        accept=",".join(config.PORTFOLIO_SUFFIXES),
+        channels=CHANNELS,
+        problem=problem,
+        uploads=uploads,
+        columns=TABLE_COLUMNS,
+        cell=_cell,
     )
 
 
@@ -353,145 +330,3 @@ def _cell(row: dict, column: str) -> str:
     if column == "status" and value == "refused" and row.get("message"):
         return f"refused: {row['message']}"
     return str(value)
-
-
-PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Upload a portfolio – WPS screening</title>
-<style nonce="{nonce}">
-body {{ font-family: system-ui, sans-serif; line-height: 1.5; color: #1a1a1a; background: #fff;
-  max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; }}
-h1 {{ font-size: 1.6rem; margin-bottom: .25rem; }}
-form {{ border: 1px solid #bbb; border-radius: 6px; padding: 1rem 1.25rem; margin: 1rem 0; }}
-.field {{ margin-bottom: 1rem; }}
-label {{ display: block; font-weight: 600; }}
-.hint {{ color: #4a4a4a; font-size: .9rem; margin: .1rem 0 .3rem; }}
-input[type=text], select {{ font: inherit; padding: .3rem .4rem; min-width: 18rem; }}
-button {{ font: inherit; font-weight: 600; padding: .45rem 1.4rem; background: #1d4f91;
-  color: #fff; border: 0; border-radius: 4px; cursor: pointer; }}
-button:disabled {{ background: #777; cursor: wait; }}
-:focus-visible {{ outline: 3px solid #f0a500; outline-offset: 2px; }}
-#result:empty {{ display: none; }}
-#result {{ border-left: 6px solid #777; padding: .5rem 1rem; margin: 1rem 0;
-  background: #f6f6f6; overflow-wrap: anywhere; }}
-#result.loaded {{ border-color: #2b7a3d; }} #result.refused {{ border-color: #b3261e; }}
-#result p {{ margin: .3rem 0; }} #result h2 {{ font-size: 1.1rem; margin: .8rem 0 .3rem; }}
-table {{ border-collapse: collapse; width: 100%; font-size: .9rem; }}
-caption {{ text-align: left; font-weight: 600; padding: .3rem 0; }}
-th, td {{ border-bottom: 1px solid #ccc; padding: .25rem .4rem; text-align: left;
-  vertical-align: top; overflow-wrap: anywhere; }}
-</style>
-</head>
-<body>
-<main>
-<h1>Upload a portfolio</h1>
-<p>Every row is checked against the rules, then loaded, or kept aside with the reason.
-Uploading the same file twice loads it once.</p>
-<form id="upload-form" data-max-bytes="{max_bytes}" data-too-large="{too_large}">
-<div class="field">
-<label for="file">Portfolio file</label>
-<p class="hint" id="file-hint">An Excel workbook (.xlsx, .xlsm), a CSV file, an OECD CRS
-extract, or an IATI .xml file (plain or .gz); at most {max_size}.</p>
-<input type="file" id="file" name="file" accept="{accept}" required aria-describedby="file-hint">
-</div>
-<div class="field">
-<label for="channel">Channel (optional)</label>
-<p class="hint" id="channel-hint">For rows whose sheet name or columns do not say it.</p>
-<select id="channel" name="channel" aria-describedby="channel-hint">
-<option value="">As the file says</option>{options}
-</select>
-</div>
-<div class="field">
-<label for="portfolio">Portfolio name (optional)</label>
-<p class="hint" id="portfolio-hint">Default: the file name. A new upload of the same
-portfolio supersedes the old one.</p>
-<input type="text" id="portfolio" name="portfolio" maxlength="200"
- aria-describedby="portfolio-hint">
-</div>
-<button type="submit">Upload</button>
-<noscript><p>This page needs JavaScript to upload; or use: screening ingest FILE</p></noscript>
-</form>
-<section id="result" role="status" aria-live="polite"></section>
-<section id="recent" aria-label="Recent uploads">
-<h2>Recent uploads</h2>
-{recent}
-</section>
-</main>
-<script nonce="{nonce}">
-"use strict";
-const form = document.getElementById("upload-form"), out = document.getElementById("result");
-const limit = Number(form.dataset.maxBytes), button = form.querySelector("button");
-function size(n) {{
-  if (n < 1024) return n + " bytes";
-  let s = n / 1024;
-  for (const unit of ["KB", "MB"]) {{ if (s < 1024) return s.toFixed(1) + " " + unit; s /= 1024; }}
-  return s.toFixed(1) + " GB";
-}}
-function add(parent, tag, text) {{
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  parent.append(node);
-  return node;
-}}
-function show(kind, lines, rows) {{
-  out.replaceChildren();
-  out.className = kind;
-  for (const line of lines) add(out, "p", line);
-  if (rows && rows.length) {{
-    add(out, "h2", "Rows not loaded, and why");
-    const list = add(out, "ul");
-    for (const row of rows) add(list, "li", row);
-  }}
-}}
-form.addEventListener("submit", async (event) => {{
-  event.preventDefault();
-  const file = document.getElementById("file").files[0];
-  if (!file) return show("refused", ["Choose a file first."]);
-  if (file.size > limit) return show("refused", [form.dataset.tooLarge
-    .replace("{{file_name}}", file.name)
-    .replace("{{detail}}", size(file.size) + " (the limit is " + size(limit) + ")")]);
-  const params = new URLSearchParams({{file_name: file.name}});
-  const channel = document.getElementById("channel").value;
-  const portfolio = document.getElementById("portfolio").value.trim();
-  if (channel) params.set("channel", channel);
-  if (portfolio) params.set("portfolio", portfolio);
-  button.disabled = true;
-  show("busy", ["Checking your file\u2026"]);
-  try {{
-    const response = await fetch("upload?" + params, {{method: "POST", body: file,
-      headers: {{"Content-Type": "application/octet-stream"}}}});
-    let data;
-    try {{ data = await response.json(); }}
-    catch {{ data = {{message: "The server answered " + response.status + " "
-      + response.statusText + "; try again later."}}; }}
-    if (response.ok && data.summary_lines) {{
-      const lines = data.summary_lines.concat(data.notes.map((n) => "Note: " + n));
-      if (data.details_error) lines.push(data.details_error);
-      const rows = data.rejected_rows.map((r) => "[" + r.sheet + "] " + r.message);
-      const more = data.rejected_rows_total - data.rejected_rows.length;
-      if (more > 0) rows.push("\u2026 and " + more + " more: see table rejected_rows, upload "
-        + data.upload_id + ".");
-      show("loaded", lines, rows);
-    }} else {{
-      show("refused", [(data.status === "refused" ? "Refused: " : "Not loaded: ")
-        + data.message]);
-    }}
-  }} catch (error) {{
-    show("refused", ["The upload did not reach the server (" + error.message
-      + "); check the connection and try again."]);
-  }} finally {{
-    button.disabled = false;
-  }}
-  try {{  // the list of recent uploads, as the server renders it
-    const page = await (await fetch("./", {{cache: "no-store"}})).text();
-    const recent = new DOMParser().parseFromString(page, "text/html").getElementById("recent");
-    if (recent) document.getElementById("recent").replaceWith(recent);
-  }} catch {{ /* the list stays as it was */ }}
-}});
-</script>
-</body>
-</html>
-"""
