@@ -598,3 +598,27 @@ def test_snapshot_is_read_while_a_flow_writes(db: Path, loaded: dict, tmp_path: 
 
     assert sorted(p.name for p in snapshot.parent.iterdir()) == ["warehouse.duckdb"]
     assert warehouse.query(snapshot, "SELECT count(*) AS n FROM uploads")["n"][0] == 1
+
+
+def test_summary_pillars_counts_only_budgets_it_could_not_convert(db: Path) -> None:
+    """budget_unconverted: projects with a budget and no rate for it; no budget is not one."""
+    from screening.rescreen import screen_warehouse
+
+    projects = projects_frame([
+        project("Bilateral", 2, "bilateral", "P-DKK", title="Women mediators",
+                recipient_country="UGA", budget=1_000_000.0, currency="DKK",
+                start_date="2024-01-01"),
+        project("Bilateral", 3, "bilateral", "P-NONE", title="Women mediators",
+                recipient_country="UGA", start_date="2024-01-01"),
+        project("Bilateral", 4, "bilateral", "P-ZZZ", title="Women mediators",
+                recipient_country="UGA", budget=500.0, currency="ZZZ",
+                start_date="2024-01-01"),
+    ])  # fmt: skip
+    warehouse.load_upload(db, upload_info("u"), rows_frame(projects, []), projects,
+                          findings_frame())  # fmt: skip
+    screen_warehouse(db)
+    pillars = warehouse.query(
+        db, "SELECT pillar, projects, budget_unconverted FROM summary_pillars ORDER BY pillar"
+    )
+    assert len(pillars) == 4 and (pillars["projects"] == 3).all()
+    assert (pillars["budget_unconverted"] == 1).all()

@@ -365,7 +365,7 @@ CREATE OR REPLACE VIEW summary_pillars AS
 WITH long AS (
     UNPIVOT (
         SELECT p.recipient_country, p.recipient_name, s.channel,
-               coalesce(year(p.start_date), year(p.end_date)) AS year, p.budget_usd,
+               coalesce(year(p.start_date), year(p.end_date)) AS year, p.budget, p.budget_usd,
                s.participation, s.protection, s.prevention, s.relief_recovery
         FROM screening_current s
         JOIN projects_usd p USING (upload_id, sheet, row_number)
@@ -381,7 +381,7 @@ SELECT recipient_country, any_value(recipient_name) AS recipient_name, channel, 
        coalesce(sum(budget_usd), 0) AS budget_usd,
        coalesce(sum(budget_usd) FILTER (WHERE level = 1), 0) AS budget_usd_passing,
        coalesce(sum(budget_usd) FILTER (WHERE level = 2), 0) AS budget_usd_explicit,
-       count(*) FILTER (WHERE budget_usd IS NULL) AS budget_unconverted
+       count(*) FILTER (WHERE budget_usd IS NULL AND budget IS NOT NULL) AS budget_unconverted
 FROM long
 GROUP BY recipient_country, channel, year, pillar
 ORDER BY recipient_country, channel, year, pillar;
@@ -398,7 +398,7 @@ COMMENT ON COLUMN summary_pillars.share_any IS 'Share of the projects with the p
 COMMENT ON COLUMN summary_pillars.budget_usd IS 'Budget of the projects, USD.';
 COMMENT ON COLUMN summary_pillars.budget_usd_passing IS 'Budget of the projects at level 1, USD.';
 COMMENT ON COLUMN summary_pillars.budget_usd_explicit IS 'Budget of the projects at level 2, USD.';
-COMMENT ON COLUMN summary_pillars.budget_unconverted IS 'Projects whose budget could not be converted to USD (no rate for the currency).';
+COMMENT ON COLUMN summary_pillars.budget_unconverted IS 'Projects with a budget that could not be converted to USD (no rate for the currency); projects without a budget are not counted.';
 
 CREATE OR REPLACE VIEW summary_markers AS
 SELECT s.channel, p.recipient_country, s.marker_flag,
