@@ -16,7 +16,7 @@ import typer
 from faces.outcome import UploadOutcome
 from screening import config
 from screening.errors import ScreeningError
-from screening.rules import CHANNELS
+from screening.vocabulary import CHANNELS
 
 app = typer.Typer(
     pretty_exceptions_enable=False,
@@ -32,7 +32,7 @@ app = typer.Typer(
 FILE_KINDS = "an .xlsx, .xlsm or .csv portfolio, an OECD CRS extract or an IATI .xml file"
 
 
-# The channels as command-line choices; their one home is screening.rules.CHANNELS.
+# The channels as command-line choices; their one home is screening.vocabulary.
 Channel = StrEnum("Channel", {name: name for name in CHANNELS})  # type: ignore[misc]
 
 
@@ -401,7 +401,7 @@ def report(
     """Write an Excel workbook of the screening for evaluators, with charts, to hand on.
 
     Sheets: Summary (what it covers, marker flags, shares of gender funding beside the OECD
-    DAC averages and the UN 15% peacebuilding target, pillars, two charts), By country
+    DAC averages and the UN peacebuilding target, pillars, two charts), By country
     (recipient × channel × year × pillar, with a chart), Projects (one row per current
     screened project), Evidence (one row per criterion matched) and About (how to read it).
     Reads the published snapshot, like `screening query`; text is written exactly as typed

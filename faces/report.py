@@ -47,24 +47,12 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from screening import warehouse
 from screening.errors import ReportError
+from screening.vocabulary import CHANNELS, FLAGS, PILLARS
 
 SHEETS = ("Summary", "By country", "Projects", "Evidence", "About")
 Query = Callable[..., pd.DataFrame]  # the query function of warehouse.reader
-FLAGS = {
-    "consistent": "The claimed marker is the one the evidence supports.",
-    "overclaimed": "The donor claimed more than the evidence supports.",
-    "underclaimed": "The evidence supports more than the donor claimed.",
-    "not_screened": "No marker was claimed (or an aggregate line): nothing to compare.",
-}
-PILLARS = {
-    "participation": "Participation",
-    "protection": "Protection",
-    "prevention": "Prevention",
-    "relief_recovery": "Relief and recovery",
-}
 LEVELS = ("0 absent", "1 passing mention", "2 explicit aim")
 LEVEL_COLOURS = ("BFBFBF", "9DC3E6", "1F4E79")  # light grey, light blue, dark blue
-CHANNELS = ("bilateral", "multilateral", "humanitarian")
 TOP_COUNTRIES = 15
 EXCEL_MAX_ROWS = 1_048_576  # rows a sheet can hold, the header row included
 CHUNK = 20_000  # rows converted at a time for the large sheets
@@ -223,6 +211,11 @@ ORDER BY recipient_country NULLS LAST, channel, year NULLS LAST, pillar
 RUBRIC_SQL = """
 SELECT rubric_version, name FROM rubrics ORDER BY last_screened_at DESC LIMIT 1
 """
+# The benchmarks' labels; a snapshot published before schema 9 has no such table.
+BENCHMARKS_SQL = """
+SELECT benchmark_id, label FROM benchmarks
+WHERE EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'benchmarks')
+"""
 # summary_gender_shares for the filtered projects (the schema's macro behind the view).
 GENDER_SHARES_SQL = "SELECT * FROM gender_shares(countries := $countries, channels := $channels)"
 
@@ -294,10 +287,11 @@ ABOUT = (
         "Shares of gender funding",
         "Shares of the budget in USD (aggregate lines left out): assessed, from "
         "marker_assessed; claimed, from the donor's markers, of the budget with a claim. "
-        "Benchmarks: the OECD DAC averages (42% of bilateral allocable aid targeted gender "
-        "equality, 4% as principal objective, 2021-22) and the UN Secretary-General's target "
-        "of 15% of peacebuilding funds (DAC 152xx) to projects with gender equality as "
-        "principal objective.",
+        "Benchmarks: the OECD DAC averages of bilateral allocable aid targeting gender "
+        "equality and having it as principal objective, and the UN Secretary-General's "
+        "target for peacebuilding funds (DAC 152xx) to projects with gender equality as "
+        "principal objective; the figures and their sources are on the Summary sheet, as "
+        "the rubric declares them (table benchmarks).",
     ),
     (
         "Sources",
@@ -363,6 +357,7 @@ def write_report(
         markers = run(MARKERS_SQL, where.params)
         pillars = run(PILLARS_SQL, where.params)
         shares = _gender_shares(run, where)
+        benchmarks = dict(run(BENCHMARKS_SQL).itertuples(index=False, name=None))
         rubric = run(RUBRIC_SQL)
     # screening_current holds one rubric version, the one that screened most recently.
     rubric_version = ", ".join(sorted(projects["rubric_version"].dropna().unique()))
@@ -390,6 +385,7 @@ def write_report(
         ],
         markers=markers,
         shares=shares,
+        benchmarks=benchmarks,
         pillars=pillars,
     )
     _write_by_country(sheets["By country"], by_country, projects)
@@ -648,6 +644,7 @@ def _write_summary(
     covers: list[tuple[str, object]],
     markers: pd.DataFrame,
     shares: dict[str, float | int | None],
+    benchmarks: dict[str, str],
     pillars: pd.DataFrame,
 ) -> None:
     """What the workbook covers, the marker flags, the gender shares beside their benchmarks,
@@ -697,29 +694,30 @@ def _write_summary(
 
     header = ["Share of budget (USD)", "Assessed", "Claimed", "Benchmark", "", "Benchmark source"]
     append([_styled(ws, h, font=BOLD, fill=HEADER_FILL) for h in header])
-    for label, assessed, claimed, benchmark, source in (
+    for label, assessed, claimed, benchmark, benchmark_id in (
         (
             "Gender equality targeted (marker 1 or 2)",
             "assessed_share_gender",
             "claimed_share_gender",
             "dac_average_share_gender",
-            "OECD DAC average, bilateral allocable aid, 2021-22",
+            "dac_gender_any",
         ),
         (
             "Gender equality as principal objective (marker 2)",
             "assessed_share_principal",
             "claimed_share_principal",
             "dac_average_share_principal",
-            "OECD DAC average, bilateral allocable aid, 2021-22",
+            "dac_gender_principal",
         ),
         (
             "Peacebuilding (DAC 152xx) with gender equality as principal",
             "peacebuilding_share_principal",
             None,
             "un_peacebuilding_target_principal",
-            "UN Secretary-General's target: 15% of peacebuilding funds",
+            "un_peacebuilding_15",
         ),
     ):
+        source = benchmarks.get(benchmark_id, "")
         append(
             [
                 _text(ws, label),

@@ -35,7 +35,8 @@ from faces.outcome import UploadOutcome, upload_details
 from screening import config
 from screening.errors import ScreeningError, WarehouseBusy
 from screening.readers.grid import human_size
-from screening.rules import CHANNELS, refusal
+from screening.rules import refusal
+from screening.vocabulary import CHANNELS
 
 log = logging.getLogger(__name__)
 

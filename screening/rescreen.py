@@ -35,6 +35,7 @@ def screen_warehouse(db_path: Path, upload_id: int | None = None) -> dict:
             "name": rubric.name,
             "criteria": len(rubric.criteria),
             "rubric_yaml": Path(rubric.path).read_text(encoding="utf-8"),
+            "benchmarks": list(rubric.benchmarks),
         },
         load_rates(),
         upload_id,

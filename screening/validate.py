@@ -20,7 +20,8 @@ import pandas as pd
 
 from screening import config
 from screening.errors import ConfigurationError
-from screening.rules import CHANNELS, findings_frame, make_findings, rule
+from screening.rules import findings_frame, make_findings, rule
+from screening.vocabulary import CHANNELS
 
 PUBLISHED = "published"
 SUITES = ("common", *CHANNELS, PUBLISHED)

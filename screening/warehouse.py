@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, partial
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -298,13 +299,14 @@ def store_screening(
     db_path: Path,
     results: pd.DataFrame,
     evidence: pd.DataFrame,
-    rubric: Mapping[str, object],
+    rubric: Mapping[str, Any],
     rates: pd.DataFrame,
     upload_id: int | None = None,
 ) -> dict:
     """Store screening results and evidence in one transaction; return counts by flag.
 
-    `rubric` has rubric_version, name, criteria, rubric_yaml. With `upload_id`, the results of
+    `rubric` has rubric_version, name, criteria, rubric_yaml, and benchmarks (the rubric's
+    list, which replaces the `benchmarks` table). With `upload_id`, the results of
     that upload's rows under this rubric are replaced; without, all results under this rubric
     are (a rescreen). Results of project rows that a newer upload superseded are removed, so
     `screening_results` holds current projects only. `rates` refresh `exchange_rates`.
@@ -312,8 +314,20 @@ def store_screening(
     version = rubric["rubric_version"]
     now = datetime.now(UTC).replace(tzinfo=None)
     scope = {"version": version, "upload_id": upload_id}
+    record = {key: rubric[key] for key in ("rubric_version", "name", "criteria", "rubric_yaml")}
+    benchmarks = pd.DataFrame(
+        [
+            {"benchmark_id": b["id"], "label": b["label"], "share": float(b["share"]),
+             "scope": b.get("scope"), "levels": b.get("levels"),
+             "purpose_codes": b.get("purpose_codes")}
+            for b in rubric.get("benchmarks") or ()
+        ],
+        columns=["benchmark_id", "label", "share", "scope", "levels", "purpose_codes"],
+    )  # fmt: skip
     with _write(db_path, "The screening results were not stored") as con:
-        con.execute(UPSERT_RUBRIC_SQL, {**rubric, "now": now})
+        con.execute(UPSERT_RUBRIC_SQL, {**record, "now": now})
+        con.execute("DELETE FROM benchmarks")
+        _insert_frame(con, "benchmarks", benchmarks)
         con.execute("DELETE FROM exchange_rates")
         _insert_frame(con, "exchange_rates", rates)
         for table in ("screening_results", "screening_evidence"):

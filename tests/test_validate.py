@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from screening.errors import ConfigurationError
 from screening.normalise import normalise
 from screening.readers import read_upload
-from screening.rules import CHANNELS, findings_frame, make_findings
+from screening.rules import findings_frame, make_findings
 from screening.validate import (
     PUBLISHED,
     WORKBOOK,
@@ -22,6 +22,7 @@ from screening.validate import (
     suite_definition,
     validate,
 )
+from screening.vocabulary import CHANNELS
 
 
 def _projects(*rows: dict) -> pd.DataFrame:

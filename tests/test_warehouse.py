@@ -23,6 +23,7 @@ UPLOAD_TABLES = (
 TABLES = (
     *UPLOAD_TABLES,
     "crs_lines", "rubrics", "screening_results", "screening_evidence", "exchange_rates",
+    "benchmarks",
 )  # fmt: skip
 VIEWS = (
     "projects_current", "projects_usd", "screening_current", "summary_pillars",
@@ -622,3 +623,23 @@ def test_summary_pillars_counts_only_budgets_it_could_not_convert(db: Path) -> N
     )
     assert len(pillars) == 4 and (pillars["projects"] == 3).all()
     assert (pillars["budget_unconverted"] == 1).all()
+
+
+def test_gender_shares_show_the_rubric_benchmarks(db: Path) -> None:
+    from screening.rescreen import screen_warehouse
+    from screening.rubric import load_rubric
+
+    projects = projects_frame([
+        project("Bilateral", 2, "bilateral", "P-1", title="Women mediators",
+                recipient_country="UGA", budget=1_000_000.0, currency="DKK", sector_code=15220,
+                start_date="2024-01-01"),
+    ])  # fmt: skip
+    warehouse.load_upload(db, upload_info("b"), rows_frame(projects, []), projects,
+                          findings_frame())  # fmt: skip
+    screen_warehouse(db)
+    shares = warehouse.query(db, "SELECT * FROM summary_gender_shares").iloc[0]
+    declared = {b["id"]: b["share"] for b in load_rubric().benchmarks}
+    assert shares["dac_average_share_gender"] == declared["dac_gender_any"]
+    assert shares["dac_average_share_principal"] == declared["dac_gender_principal"]
+    assert shares["un_peacebuilding_target_principal"] == declared["un_peacebuilding_15"]
+    assert shares["peacebuilding_share_principal"] is not None  # 15220 is peacebuilding

@@ -22,7 +22,6 @@ from screening.errors import ConfigurationError, UploadRefused
 
 RULES_DIR = Path(__file__).resolve().parent
 SEVERITIES = ("refuse", "error", "warning", "skip", "info")
-CHANNELS = ("bilateral", "multilateral", "humanitarian")
 FINDING_COLUMNS = ["sheet", "row_number", "column_name", "value", "rule", "severity", "message"]
 ROW_LABEL = "row_label"
 """Column of a rows or projects frame: how messages name the row (`{row}`); NA reads "Row N"."""

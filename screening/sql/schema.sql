@@ -421,11 +421,31 @@ COMMENT ON COLUMN summary_markers.assessed_principal IS 'Projects the evidence s
 COMMENT ON COLUMN summary_markers.assessed_significant IS 'Projects the evidence supports as significant (1).';
 COMMENT ON COLUMN summary_markers.low_confidence IS 'Projects whose text was too short or generic to judge with confidence.';
 
+CREATE TABLE IF NOT EXISTS benchmarks (
+    benchmark_id  VARCHAR PRIMARY KEY,
+    label         VARCHAR NOT NULL,
+    share         DOUBLE NOT NULL,
+    scope         VARCHAR,
+    levels        INTEGER[],
+    purpose_codes INTEGER[]
+);
+COMMENT ON TABLE benchmarks IS 'The reference figures the portfolio''s shares are read beside (OECD DAC averages, the UN 15% peacebuilding target), as the current rubric declares them (its benchmarks section); refreshed each time projects are screened.';
+COMMENT ON COLUMN benchmarks.benchmark_id IS 'The benchmark''s id in the rubric (dac_gender_any, dac_gender_principal, un_peacebuilding_15, ...).';
+COMMENT ON COLUMN benchmarks.label IS 'What the figure is, with its source and years.';
+COMMENT ON COLUMN benchmarks.share IS 'The figure, as a share (0.42 for 42%).';
+COMMENT ON COLUMN benchmarks.scope IS 'The projects it applies to: all, fragile (fragile and conflict-affected contexts) or peacebuilding.';
+COMMENT ON COLUMN benchmarks.levels IS 'The gender marker levels it counts (1 significant, 2 principal).';
+COMMENT ON COLUMN benchmarks.purpose_codes IS 'For a sector benchmark, the DAC purpose codes of the sector (peacebuilding: 152xx).';
+
 -- One definition for the whole portfolio (the view) and for part of it (the macro, with lists
 -- of recipient codes and channels; NULL means all).
 CREATE OR REPLACE MACRO gender_shares(countries := NULL, channels := NULL) AS TABLE
-WITH p AS (
-    SELECT s.marker_assessed, p.sector_code, p.budget_usd,
+WITH peacebuilding AS (
+    SELECT unnest(purpose_codes) AS sector_code FROM benchmarks
+    WHERE benchmark_id = 'un_peacebuilding_15'
+), p AS (
+    SELECT s.marker_assessed, p.budget_usd,
+           p.sector_code IN (SELECT sector_code FROM peacebuilding) AS is_peacebuilding,
            CASE WHEN s.marker_scheme = 'gam' THEN (s.marker_claimed >= 3)::INTEGER
                 ELSE s.marker_claimed END AS claimed_dac
     FROM screening_current s
@@ -445,25 +465,26 @@ SELECT
         / sum(budget_usd) FILTER (WHERE claimed_dac IS NOT NULL) AS claimed_share_gender,
     coalesce(sum(budget_usd) FILTER (WHERE claimed_dac = 2), 0)
         / sum(budget_usd) FILTER (WHERE claimed_dac IS NOT NULL) AS claimed_share_principal,
-    coalesce(sum(budget_usd) FILTER (WHERE marker_assessed = 2 AND sector_code IN
-                            (15210, 15220, 15230, 15240, 15250, 15261)), 0)
-        / sum(budget_usd) FILTER (WHERE sector_code IN (15210, 15220, 15230, 15240, 15250, 15261))
-        AS peacebuilding_share_principal,
-    0.42::DOUBLE AS dac_average_share_gender,
-    0.04::DOUBLE AS dac_average_share_principal,
-    0.15::DOUBLE AS un_peacebuilding_target_principal
+    coalesce(sum(budget_usd) FILTER (WHERE marker_assessed = 2 AND is_peacebuilding), 0)
+        / sum(budget_usd) FILTER (WHERE is_peacebuilding) AS peacebuilding_share_principal,
+    (SELECT share FROM benchmarks WHERE benchmark_id = 'dac_gender_any')
+        AS dac_average_share_gender,
+    (SELECT share FROM benchmarks WHERE benchmark_id = 'dac_gender_principal')
+        AS dac_average_share_principal,
+    (SELECT share FROM benchmarks WHERE benchmark_id = 'un_peacebuilding_15')
+        AS un_peacebuilding_target_principal
 FROM p;
 COMMENT ON MACRO TABLE gender_shares IS 'summary_gender_shares for part of the portfolio: SELECT * FROM gender_shares(countries := [''UGA'', ''SDN''], channels := [''humanitarian'']); either list may be left out (all).';
 
 CREATE OR REPLACE VIEW summary_gender_shares AS SELECT * FROM gender_shares();
-COMMENT ON VIEW summary_gender_shares IS 'The portfolio''s shares of budget (USD) that target gender equality (marker 1 or 2) and that have it as principal objective (2), as assessed and as claimed, beside the OECD DAC averages (42% and 4% of bilateral allocable aid, 2021-22) and, for peacebuilding (DAC 152xx), the UN Secretary-General''s 15% target for principal.';
+COMMENT ON VIEW summary_gender_shares IS 'The portfolio''s shares of budget (USD) that target gender equality (marker 1 or 2) and that have it as principal objective (2), as assessed and as claimed, beside the OECD DAC averages of gender-targeted and principal shares of bilateral allocable aid and, for peacebuilding (the purpose codes of benchmark un_peacebuilding_15), the UN Secretary-General''s target for principal (figures: table benchmarks).';
 COMMENT ON COLUMN summary_gender_shares.projects IS 'Projects screened (aggregate lines left out).';
 COMMENT ON COLUMN summary_gender_shares.budget_usd IS 'Their budget, USD.';
 COMMENT ON COLUMN summary_gender_shares.assessed_share_gender IS 'Share of budget the evidence supports as targeting gender equality (marker 1 or 2).';
 COMMENT ON COLUMN summary_gender_shares.assessed_share_principal IS 'Share of budget the evidence supports as principal (2).';
 COMMENT ON COLUMN summary_gender_shares.claimed_share_gender IS 'Share of budget the donor marked 1 or 2 (GAM 3-4 for humanitarian), of the budget with a claim.';
 COMMENT ON COLUMN summary_gender_shares.claimed_share_principal IS 'Share of budget the donor marked 2, of the budget with a claim.';
-COMMENT ON COLUMN summary_gender_shares.peacebuilding_share_principal IS 'Of the peacebuilding budget (DAC 152xx), the share assessed principal; the UN target is 15%.';
-COMMENT ON COLUMN summary_gender_shares.dac_average_share_gender IS 'OECD DAC average: 42% of bilateral allocable aid targeted gender equality (2021-22).';
-COMMENT ON COLUMN summary_gender_shares.dac_average_share_principal IS 'OECD DAC average: 4% as principal objective (2021-22).';
-COMMENT ON COLUMN summary_gender_shares.un_peacebuilding_target_principal IS 'UN Secretary-General target: 15% of peacebuilding funds to projects with gender equality as principal objective.';
+COMMENT ON COLUMN summary_gender_shares.peacebuilding_share_principal IS 'Of the peacebuilding budget (DAC 152xx: benchmarks.purpose_codes of un_peacebuilding_15), the share assessed principal.';
+COMMENT ON COLUMN summary_gender_shares.dac_average_share_gender IS 'OECD DAC average share of bilateral allocable aid targeting gender equality (benchmark dac_gender_any).';
+COMMENT ON COLUMN summary_gender_shares.dac_average_share_principal IS 'OECD DAC average share with gender equality as principal objective (benchmark dac_gender_principal).';
+COMMENT ON COLUMN summary_gender_shares.un_peacebuilding_target_principal IS 'UN Secretary-General''s target share of peacebuilding funds to projects with gender equality as principal objective (benchmark un_peacebuilding_15).';
