@@ -100,10 +100,10 @@ def test_looks_like_crs():
 
 
 def test_sniff(crs_xlsx, tmp_path):
-    assert sniff_crs(crs_xlsx, "xlsx") and sniff_crs(BULK, "csv")
+    assert sniff_crs(crs_xlsx, "xlsx") == 1 and sniff_crs(BULK, "csv") == 1e6
     other = tmp_path / "desk.csv"
     other.write_text("Project ID,Title,Country\n1,x,KEN\n", encoding="utf-8")
-    assert not sniff_crs(other, "csv")
+    assert sniff_crs(other, "csv") is None
     assert read_upload(other).source == "workbook"
 
 
@@ -191,6 +191,17 @@ def test_bulk_file_without_activity_id(tmp_path):
     assert rows["is_aggregate"].sum() == 1  # "Aggregate activities" without a project number
     scaled = read_crs(BULK, amount_scale=1e6).rows.set_index("project_id")
     assert scaled.loc["P002", "budget"] == "3000000000"
+
+
+def test_read_upload_scales_a_bulk_file_to_dollars(tmp_path):
+    """The OECD's bulk CRS files (pipe-delimited text) report USD millions; an extract saved
+    as a comma CSV or a workbook reports dollars."""
+    bulk = read_upload(BULK).rows.set_index("project_id")
+    assert bulk.loc["P002", "budget"] == "3000000000"  # 3000 USD millions
+    assert read_upload(BULK).details["amount_scale"] == 1e6
+    comma = tmp_path / "crs.csv"
+    comma.write_text(BULK.read_text(encoding="utf-8").replace(",", " ").replace("|", ","))
+    assert read_upload(comma).rows.set_index("project_id").loc["P002", "budget"] == "3000"
 
 
 def test_csv_comma_layout(tmp_path):

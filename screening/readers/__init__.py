@@ -36,8 +36,8 @@ def read_upload(path: Path, file_name: str | None = None) -> ReadResult:
       "not a workbook"; that reader refuses non-IATI or unsafe XML with the reason and caps
       gzip expansion (SCREENING_MAX_UNZIPPED_BYTES);
     - anything else passes `sniff` (zip bombs, encrypted or disguised files) before a CRS
-      sniff opens it, then goes to the CRS reader when its header is a CRS one, else to
-      `read_portfolio`.
+      sniff opens it, then goes to the CRS reader when its header is a CRS one (in USD
+      millions for an OECD bulk file: `crs.sniff_crs`), else to `read_portfolio`.
     """
     name = file_name or path.name
     _check_size(path, name)
@@ -47,8 +47,8 @@ def read_upload(path: Path, file_name: str | None = None) -> ReadResult:
         if _is_xml(path):
             iati.read_iati(path, file_name=name)  # refuses it, naming the root element
         kind = sniff(path, name)
-        if crs.sniff_crs(path, kind):
-            result = crs.read_crs(path, file_name=name, kind=kind)
+        if (scale := crs.sniff_crs(path, kind)) is not None:
+            result = crs.read_crs(path, file_name=name, amount_scale=scale, kind=kind)
         else:
             result = read_portfolio(path, file_name=name, kind=kind)
     result.rows = _with_source(result.rows, result.source)

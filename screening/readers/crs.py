@@ -59,6 +59,9 @@ from screening.reference import (
 )
 from screening.rules import refusal
 
+# The OECD's bulk download files (CRS "data.txt") are pipe-delimited and in USD millions.
+BULK_DELIMITER = "|"
+BULK_AMOUNT_SCALE = 1e6
 # CRS header keys (screening.rules.header_key) the reader uses. Everything else goes to `extra`
 # under its original header.
 USED_KEYS = frozenset(
@@ -108,17 +111,23 @@ def header_score(row: list[str]) -> int:
     return len(row) if looks_like_crs({rules.header_key(v) for v in row if v}) else 0
 
 
-def sniff_crs(path: Path, kind: str) -> bool:
-    """True when some sheet (or the CSV file) has a CRS header in its first rows.
+def sniff_crs(path: Path, kind: str) -> float | None:
+    """The `amount_scale` to read the file with when some sheet (or the CSV file) has a CRS
+    header in its first rows; None when it is not a CRS extract.
 
+    The OECD's bulk download files are pipe-delimited text in USD millions (BULK_AMOUNT_SCALE);
+    CRS++ extracts and OECD.Stat exports (workbooks, comma or semicolon CSV) are in dollars.
     `kind` is what `sniff` said of the file (which has passed its checks); a file this cannot
     read is not a CRS extract, and `read_portfolio` says what is wrong with it.
     """
     try:
         heads = grids(path, path.name, kind, header_score, head_rows=HEADER_SEARCH_ROWS)
-        return any(isinstance(g, Grid) and _header_index(g) is not None for g in heads)
+        for grid in heads:
+            if isinstance(grid, Grid) and _header_index(grid) is not None:
+                return BULK_AMOUNT_SCALE if grid.delimiter == BULK_DELIMITER else 1.0
     except UploadRefused:
-        return False
+        return None
+    return None
 
 
 def read_crs(

@@ -265,6 +265,7 @@ class Grid:
     # How messages name its rows (row_labels in screening/rules/findings.yaml): "row" for a
     # worksheet (Excel's row numbers), "line" for a CSV or text file (a text editor's).
     row_kind: str = rules.ROW
+    delimiter: str | None = None  # of a CSV file
 
     def label(self, row_number: int) -> str:
         return rules.row_label(self.row_kind, row_number)
@@ -390,7 +391,8 @@ def csv_grid(
         raise refusal("upload.unreadable", name, f"line {line}: {exc}") from exc
     width = max((len(r) for r in cells), default=0)
     cells = [r + [""] * (width - len(r)) for r in cells]
-    return Grid(PurePosixPath(name).stem, cells, row_numbers, row_kind=CSV_ROW_KIND)
+    stem = PurePosixPath(name).stem
+    return Grid(stem, cells, row_numbers, row_kind=CSV_ROW_KIND, delimiter=delimiter)
 
 
 def decode(data: bytes, name: str, final: bool = True) -> str:
