@@ -351,8 +351,12 @@ def watch(
         while True:
             try:
                 result = refresh_warehouse(str(folder), str(db_path))
-            except ScreeningError as error:
-                _fail(str(error))
+            except ScreeningError as error:  # a busy warehouse: the next round tries again
+                if once:
+                    _fail(str(error))
+                typer.echo(f"Error: {error} Trying again in {every} s.", err=True)
+                time.sleep(every)
+                continue
             for summary in result["uploads"]:
                 _print_upload(UploadOutcome.of(summary), db_path)
             if rescreened := result["rescreened"]:

@@ -2,11 +2,14 @@
 
 A loaded (or already loaded) file moves to `inbox/processed/`; a refused one to
 `inbox/refused/`, beside a `.txt` that says why. Each file is its own `ingest_portfolio`
-run, so one bad file never stops the others.
+run, so one bad file never stops the others: a file the flow fails on (a bug) is put aside
+as refused too, so it is not tried again first on every round. Only a busy warehouse leaves
+the files where they are, for the next round.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -15,7 +18,10 @@ from prefect import flow
 from flows.ingest import ingest_portfolio
 from flows.rescreen import rescreen_warehouse
 from screening import config
+from screening.errors import WarehouseBusy
 from screening.rescreen import unscreened
+
+log = logging.getLogger(__name__)
 
 
 def waiting(inbox: Path) -> list[Path]:
@@ -43,7 +49,19 @@ def ingest_inbox(inbox: str | None = None, db: str | None = None) -> list[dict]:
     folder = Path(inbox) if inbox else config.inbox_dir()
     summaries = []
     for path in waiting(folder):
-        summary = ingest_portfolio(str(path), db=db)
+        try:
+            summary = ingest_portfolio(str(path), db=db)
+        except WarehouseBusy:
+            raise  # nothing is wrong with the files: the next round takes them
+        except Exception as error:  # noqa: BLE001 - one file's failure must not stop the inbox
+            log.exception("ingesting %s failed", path.name)
+            summary = {
+                "file_name": path.name,
+                "status": "refused",
+                "message": f"{path.name} could not be processed ({type(error).__name__}: "
+                f"{error}); nothing of it was loaded. It was put aside: report it with the "
+                "file.",
+            }
         refused = summary["status"] == "refused"
         _file_away(
             path,

@@ -83,3 +83,40 @@ def test_an_upload_after_a_rubric_change_rescreens_the_other_projects(ingest, tm
     assert summary["screening"]["screened"] == 3
     current = _table(ingest.db, "SELECT project_id FROM screening_current ORDER BY 1")
     assert current == [("2025-01",), ("2025-02",), ("2026-09",)]
+
+
+def test_a_file_that_breaks_the_flow_is_put_aside_and_the_others_go_on(
+    prefect_harness, data_dir, monkeypatch
+):
+    """A bug met on one file (here a reader crashing on it) neither stops `watch` nor makes
+    the file, the oldest in the inbox, be tried again first on every round."""
+    import os
+
+    import screening.readers
+    from faces.cli import app
+
+    inbox = data_dir / "inbox"
+    inbox.mkdir()
+    bad = _messy_workbook(inbox / "broken.xlsx")
+    os.utime(bad, (1, 1))  # the oldest: tried first
+    _messy_workbook(inbox / "sudan.xlsx")
+    read_portfolio = screening.readers.read_portfolio
+
+    def crash_on_broken(path, file_name=None, kind=None):
+        if file_name == "broken.xlsx":
+            raise KeyError("a bug in a reader")
+        return read_portfolio(path, file_name=file_name, kind=kind)
+
+    monkeypatch.setattr(screening.readers, "read_portfolio", crash_on_broken)
+
+    result = CliRunner().invoke(app, ["watch", "--once"])
+
+    assert result.exit_code == 0, result.output
+    assert "sudan.xlsx: upload" in result.output
+    assert "broken.xlsx: refused." in result.output and "KeyError" in result.output
+    assert not [p for p in inbox.iterdir() if p.is_file()]
+    assert [p.name for p in (inbox / "processed").iterdir()] == ["sudan.xlsx"]
+    assert sorted(p.name for p in (inbox / "refused").iterdir()) == [
+        "broken.xlsx",
+        "broken.xlsx.txt",
+    ]
