@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import getpass
 import shutil
+import tempfile
 from pathlib import Path
 
+from filelock import FileLock
 from prefect import flow
 
 from flows.tasks import (
@@ -40,22 +42,33 @@ def ingest_portfolio(
     upload = archive(path, file_name or Path(path).name)
     upload["uploaded_by"] = uploaded_by or getpass.getuser()
     upload["portfolio"] = portfolio
-    if earlier := find_duplicate(db, upload["sha256"]):
-        return {**earlier, "duplicate": True}
-    work = str(config.work_dir() / upload["sha256"])
-    try:
-        # A file over the limit was not archived: read (which refuses it) looks at the original.
-        if refusal := read(upload["archive_path"] or path, upload["file_name"], work):
-            summary = refuse(db, upload, refusal)
-        else:
-            normalise(work, channel)
-            validate(work)
-            summary = load(work, db, upload)
-            summary["screening"] = screen(db, summary["upload_id"])
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    # The same bytes may arrive twice at once (the page and the inbox): the second run waits
+    # here for the first, then finds it loaded. Each run works in a folder of its own.
+    with _one_run_per_content(upload["sha256"]):
+        if earlier := find_duplicate(db, upload["sha256"]):
+            return {**earlier, "duplicate": True}
+        config.work_dir().mkdir(parents=True, exist_ok=True)
+        work = tempfile.mkdtemp(prefix=f"{upload['sha256'][:16]}-", dir=config.work_dir())
+        try:
+            # A file over the limit was not archived: read (which refuses it) reads the original.
+            if refusal := read(upload["archive_path"] or path, upload["file_name"], work):
+                summary = refuse(db, upload, refusal)
+            else:
+                normalise(work, channel)
+                validate(work)
+                summary = load(work, db, upload)
+                summary["screening"] = screen(db, summary["upload_id"])
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     publish(db)
     return summary
+
+
+def _one_run_per_content(sha256: str) -> FileLock:
+    """A lock on one file content, across threads and processes (filelock: also on Windows)."""
+    folder = config.work_dir() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileLock(folder / f"{sha256}.lock")
 
 
 if __name__ == "__main__":

@@ -397,3 +397,35 @@ def test_cli_rescreen_and_explain(prefect_harness, data_dir, tmp_path):
     missing = runner.invoke(app, ["explain", "NOPE-1"])
     assert missing.exit_code == 1
     assert "No screened project has ID 'NOPE-1'" in missing.output
+
+
+def test_the_same_bytes_ingested_twice_at_once_load_once(ingest, tmp_path: Path) -> None:
+    """The upload page and the inbox may get the same file at the same moment: each run
+    works in its own folder, the second waits for the first and is then a duplicate."""
+    import threading
+
+    (tmp_path / "page").mkdir()
+    (tmp_path / "inbox").mkdir()
+    first = _messy_workbook(tmp_path / "page" / "sudan.xlsx")
+    second = tmp_path / "inbox" / "sudan.xlsx"
+    second.write_bytes(first.read_bytes())
+    start = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def run(name: str, path: Path) -> None:
+        start.wait()
+        try:
+            outcomes[name] = ingest(path)
+        except Exception as error:  # noqa: BLE001 - the assertion below shows it
+            outcomes[name] = error
+
+    threads = [threading.Thread(target=run, args=(n, p)) for n, p in (("a", first), ("b", second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert all(isinstance(o, dict) for o in outcomes.values()), outcomes
+    assert sorted(bool(o.get("duplicate")) for o in outcomes.values()) == [False, True]
+    with duckdb.connect(str(ingest.db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM uploads").fetchone() == (1,)
