@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from screening import warehouse
+from screening import rules, warehouse
 from screening.errors import ProjectNotFound
+from screening.readers.grid import CSV_ROW_KIND
+from screening.readers.iati import ROW_KIND as IATI_ROW_KIND
 from screening.rubric import Rubric, load_rubric
 from screening.screen import explain
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 RESULT_SQL = """
 SELECT * FROM screening_current
 WHERE project_id = $project_id AND ($channel IS NULL OR channel = $channel)
@@ -61,8 +64,20 @@ def _where(db_path: Path, result: pd.Series) -> str:
         db_path, WHERE_SQL, {"upload_id": upload, "sheet": sheet, "row_number": row}
     )
     file_name, source = found.iloc[0] if len(found) else ("?", None)
-    place = f"activity {row}" if source == "iati" else f"sheet {sheet}, row {row}"
+    kind = _row_kind(source, str(file_name))
+    label = rules.row_label(kind, row, result["project_id"] if kind == IATI_ROW_KIND else None)
+    place = label if kind != rules.ROW else f"sheet {sheet}, {label}"
     return f"From upload {upload} ({file_name}), {place}."
+
+
+def _row_kind(source: str | None, file_name: str) -> str:
+    """The kind of row label the project's findings used (screening.rules.row_label): an IATI
+    activity, a line of a CRS text extract, else a worksheet row."""
+    if source == "iati":
+        return IATI_ROW_KIND
+    if source == "crs" and Path(file_name).suffix.lower() not in WORKBOOK_SUFFIXES:
+        return CSV_ROW_KIND
+    return rules.ROW
 
 
 def _rubric_for(db_path: Path, version: str) -> Rubric:

@@ -393,7 +393,7 @@ def test_cli_rescreen_and_explain(prefect_harness, data_dir, tmp_path):
     assert explained.exit_code == 0, explained.output
     assert "participation        2" in explained.output
     assert "Evidence for:" in explained.output and "UNSCR 1325" in explained.output
-    assert "From upload 1 (s.xlsx), sheet Bilateral, row 4." in explained.output
+    assert "From upload 1 (s.xlsx), sheet Bilateral, Row 4." in explained.output
     missing = runner.invoke(app, ["explain", "NOPE-1"])
     assert missing.exit_code == 1
     assert "No screened project has ID 'NOPE-1'" in missing.output

@@ -63,7 +63,9 @@ def test_an_iati_file_loads_and_is_screened(ingest, tmp_path):
     from faces.explain import explain_project
 
     explained = explain_project(ingest.db, "XX-PUB-2")
-    assert explained.endswith(f"From upload {summary['upload_id']} (activities.xml), activity 2.")
+    assert explained.endswith(
+        f"From upload {summary['upload_id']} (activities.xml), Activity 2 (XX-PUB-2)."
+    )
 
 
 def test_an_xml_bomb_is_refused_and_nothing_loads(ingest, tmp_path):
@@ -77,3 +79,16 @@ def test_an_xml_bomb_is_refused_and_nothing_loads(ingest, tmp_path):
     assert summary["status"] == "refused"
     assert _table(ingest.db, "SELECT rule FROM uploads") == [("upload.xml_unsafe",)]
     assert _table(ingest.db, "SELECT count(*) FROM projects") == [(0,)]
+
+
+def test_explain_names_a_crs_text_line_as_its_findings_do(ingest):
+    """A CRS text extract numbers lines, and findings say "Line N": so does explain."""
+    from faces.explain import explain_project
+
+    bulk = Path(__file__).parent / "fixtures" / "sources" / "crs_bulk.txt"
+    summary = ingest(bulk)
+    assert summary["status"] == "loaded", summary
+    messages = [m for (m,) in _table(ingest.db, "SELECT message FROM findings")]
+    assert any(m.startswith("Line ") for m in messages), messages
+    explained = explain_project(ingest.db, "P001/285")
+    assert explained.endswith(f"From upload {summary['upload_id']} (crs_bulk.txt), Line 4.")
