@@ -19,6 +19,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from screening import textfold
 from screening.config import RULES_DIR
 from screening.errors import ConfigurationError
 from screening.reference import currency_codes
@@ -30,7 +31,6 @@ STRING = pd.StringDtype("python")
 # Spaces Excel and Word put in numbers and dates: non-breaking, figure, thin, narrow no-break.
 _ODD_SPACES = "[\u00a0\u2007\u2009\u202f\u200a\ufeff]"
 _MINUS = "[-\u2212\u2013]"
-_FOLD_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d"})
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 """Day 0 of Excel's 1900 date system (it counts 1900 as a leap year, so day 60 is fictitious)."""
 SERIAL_RANGE = (20000, 80000)
@@ -125,11 +125,7 @@ def _by_unique(
 
 def _fold(s: pd.Series, sep: str = "") -> pd.Series:
     """`screening.rules.header_key` over a Series; with `sep`, word breaks become `sep`."""
-    s = s.str.normalize("NFKD").str.casefold()
-    s = s.str.translate(_FOLD_LETTERS)
-    s = s.str.replace(
-        "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]", "", regex=True
-    )
+    s = s.str.lower().str.normalize("NFKD").str.lower().str.translate(textfold.translation())
     return s.str.replace("[^0-9a-z]+", sep, regex=True).str.strip()
 
 

@@ -25,8 +25,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# Letters NFKD does not decompose; the same table is used for terms and for texts.
-_LETTERS = {"ø": "o", "æ": "ae", "ß": "ss", "œ": "oe", "đ": "d", "ł": "l", "ð": "d", "þ": "th"}
+from screening.textfold import LETTERS as _LETTERS  # one table, for headers too
+
 _NOT_WORD = r"[^a-z0-9]+"
 SPACE = ord(" ")
 

@@ -10,7 +10,6 @@ label with `row_label` and carries it in the rows frame's ROW_LABEL column, and
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,6 +18,7 @@ import pandas as pd
 import yaml
 
 from screening.errors import ConfigurationError, UploadRefused
+from screening.textfold import fold
 
 RULES_DIR = Path(__file__).resolve().parent
 SEVERITIES = ("refuse", "error", "warning", "skip", "info")
@@ -179,12 +179,9 @@ def header_key(text: object) -> str:
     """A header as matched: lower case, accents folded, and only letters and digits kept.
 
     `"Budget\\n(DKK)"` and `"budget dkk"` give the same key; `"Ligestillingsmarkør"` gives
-    `"ligestillingsmarkor"`.
+    `"ligestillingsmarkor"`. The folding is `screening.textfold`'s, the rubric's too.
     """
-    s = unicodedata.normalize("NFKD", str(text)).casefold()
-    s = s.replace("ø", "o").replace("æ", "ae").replace("ß", "ss").replace("đ", "d")
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    return re.sub(r"[^0-9a-z]+", "", s)
+    return re.sub(r"[^0-9a-z]+", "", fold(str(text)))
 
 
 @cache
