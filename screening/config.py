@@ -8,7 +8,6 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 REFERENCE_DIR = PROJECT_DIR / "data" / "reference"
-SAMPLES_DIR = PROJECT_DIR / "data" / "samples"
 EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
 RULES_DIR = PACKAGE_DIR / "rules"
 

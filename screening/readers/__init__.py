@@ -29,8 +29,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 def read_upload(path: Path, file_name: str | None = None) -> ReadResult:
     """The read stage's entry point: an IATI activity file, a CRS extract, or a workbook/CSV.
 
-    `rows` always has `source` (SOURCES) and `is_aggregate` (boolean; CRS lines reporting
-    small activities in bulk) right before `extra`. The order of the checks matters:
+    `rows` always has `source` (as `ReadResult.source`) and `is_aggregate` (boolean; CRS lines
+    reporting small activities in bulk) right before `extra`. The order of the checks matters:
     - the upload limit (SCREENING_MAX_UPLOAD_BYTES) is checked first, for every kind;
     - XML (plain or gzipped) goes to the IATI reader before `sniff`, which would call it
       "not a workbook"; that reader refuses non-IATI or unsafe XML with the reason and caps

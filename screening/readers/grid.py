@@ -35,7 +35,6 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, Shee
 from screening import config, rules
 from screening.rules import refusal
 
-SOURCES = ("workbook", "crs", "iati")
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Text files that are not CSV but would otherwise decode as text.
@@ -159,7 +158,7 @@ class ReadResult:
     rows: pd.DataFrame
     findings: pd.DataFrame
     sheets: list[dict] = field(default_factory=list)
-    # Set by `read_upload`: what the file was (SOURCES), a CRS extract's yearly lines (one
+    # What the file was ("workbook", "crs" or "iati"), a CRS extract's yearly lines (one
     # row per original line, with the project row it went into) and how many of them were
     # merged into another line's project; `details` is the source reader's (version, ...).
     source: str = "workbook"
