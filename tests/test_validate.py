@@ -336,6 +336,32 @@ def _two_sheets() -> pd.DataFrame:
     return frame.set_axis(range(100, 100 + len(frame)))
 
 
+def test_every_case_gives_the_findings_the_suites_define() -> None:
+    """Written out, not computed: `_per_suite` shares validate()'s helpers, so a mistake in
+    them would pass the comparisons below unseen."""
+    found = validate(_every_case())
+    keys = found[["row_number", "column_name", "rule"]].itertuples(index=False, name=None)
+    assert list(keys) == [
+        (5, "budget", "budget.negative"),
+        (5, "description_words", "description.short"),
+        (5, "gender_marker", "gender_marker.invalid"),
+        (6, "description", "required.missing"),
+        (6, "project_id", "project_id.duplicate"),
+        (6, "title", "required.missing"),
+        (7, "end_date", "dates.end_before_start"),
+        (7, "project_id", "project_id.duplicate"),
+        (8, "channel", "channel.unknown"),
+        (9, "channel", "channel.unknown"),
+        (10, "gender_marker", "required.missing"),  # multilateral: marker and partner needed
+        (10, "partner", "required.missing"),
+        (11, "gam_code", "gam_code.invalid"),  # humanitarian: a GAM code 0-4, and a partner
+        (11, "partner", "required.missing"),
+        (12, "budget", "required.missing"),
+        (12, "gam_code", "required.missing"),
+    ]
+    assert found["message"].str.len().gt(0).all()
+
+
 @pytest.mark.parametrize("case", EDGE_CASES)
 def test_edge_cases_find_what_each_suite_alone_finds(case: str) -> None:
     _agrees(EDGE_CASES[case]())
