@@ -38,15 +38,17 @@ run: setup ## ingest the bundled sample portfolios into data/warehouse.duckdb, w
 	@echo "Next: .venv/bin/screening query \"SELECT * FROM summary_gender_shares\""
 	@echo "      .venv/bin/screening explain PROJECT_ID     (tables: docs/data-dictionary.md)"
 
-test: setup ## run the whole test suite (slow end-to-end tests included)
+test: setup ## run the whole test suite (slow end-to-end tests included), ruff and mypy
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 test-fast: setup ## the tests without the slow end-to-end ones
 	$(VENV)/bin/pytest -n 2 -m "not slow"
 
-lint: setup ## ruff
+lint: setup ## ruff and mypy (the type check of screening/, flows/ and faces/)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: setup ## print speed figures (see bench/)
 	$(PY) -m bench

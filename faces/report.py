@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -513,7 +514,7 @@ def _first_row(frame: pd.DataFrame) -> dict[str, float | int | None]:
     return {key: _plain(value) for key, value in frame.iloc[0].items()}
 
 
-def _plain(value: object) -> object:
+def _plain(value: object) -> Any:
     """A Python value openpyxl writes as it is: None for NULL/NaN/NA, numpy scalars as Python."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
@@ -576,7 +577,7 @@ def _value(ws: WriteOnlyWorksheet, value: object) -> object:
     return value
 
 
-def _converter(ws: WriteOnlyWorksheet, kind: str) -> Callable[[object], object]:
+def _converter(ws: WriteOnlyWorksheet, kind: str) -> Callable[[Any], object]:
     """How one kind of column's values are written (None stays an empty cell)."""
     if kind == "text":
         return lambda v: (

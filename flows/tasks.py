@@ -7,6 +7,7 @@ connections, so each could run in another process.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from prefect import task
 
@@ -26,7 +27,7 @@ def _warehouse_busy(task, task_run, state) -> bool:
 
 
 # While another process writes, wait up to about a minute and a half.
-WRITE = {"retries": 8, "retry_delay_seconds": [2, 4, 8, 10, 12, 15, 15, 20],
+WRITE: dict[str, Any] = {"retries": 8, "retry_delay_seconds": [2, 4, 8, 10, 12, 15, 15, 20],
          "retry_condition_fn": _warehouse_busy}  # fmt: skip
 
 

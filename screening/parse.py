@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,7 @@ def vocabularies() -> dict:
     return load_yaml(RULES_DIR / "vocabularies.yaml")
 
 
-def _index(section: str) -> dict[str, object]:
+def _index(section: str) -> dict[str, Any]:
     """Folded word -> canonical value for one vocabulary section; conflicts are config errors."""
     index: dict[str, object] = {}
     for value, words in (vocabularies().get(section) or {}).items():
@@ -180,7 +181,7 @@ def _number(num: pd.Series) -> pd.Series:
         num.str.replace(".", "", regex=False).str.replace(",", ".", regex=False),
         num.str.replace(",", ".", regex=False),
     ]
-    picked = np.select(choices, [t.to_numpy(dtype=object) for t in texts], default=None)
+    picked = np.select(choices, [t.to_numpy(dtype=object) for t in texts], default=pd.NA)
     return pd.to_numeric(pd.Series(picked, index=num.index, dtype=STRING), errors="coerce").astype(
         "Float64"
     )

@@ -132,18 +132,28 @@ class Rubric:
     @cached_property
     def terms(self) -> TermTable:
         """The compiled automaton: built once per rubric, reused for every batch."""
-        crit, text, kind, fields_ok = [], [], [], []
+        crit: list[int] = []
+        text: list[str] = []
+        kind: list[int] = []
+        fields_ok: list[list[bool]] = []
+
+        def _add(criterion: int, term: str, term_kind: int, mask: list[bool]) -> None:
+            crit.append(criterion)
+            text.append(term)
+            kind.append(term_kind)
+            fields_ok.append(mask)
+
         for i, c in enumerate(self.criteria):
             mask = [f in c.fields for f in TEXT_FIELDS]
             words = [t for lang in c.terms.values() for t in lang] + list(c.acronyms)
             for t in words:
-                crit.append(i), text.append(t), kind.append(0), fields_ok.append(mask)
+                _add(i, t, 0, mask)
             pmask = [f in PARTNER_FIELDS for f in TEXT_FIELDS]
             for t in c.partners:
-                crit.append(i), text.append(t), kind.append(0), fields_ok.append(pmask)
+                _add(i, t, 0, pmask)
         everywhere = [True] * len(TEXT_FIELDS)
         for t in sorted({t for lang in self.negation.get("cues", {}).values() for t in lang}):
-            crit.append(-1), text.append(t), kind.append(1), fields_ok.append(everywhere)
+            _add(-1, t, 1, everywhere)
         matcher = Matcher(text)
         order = np.argsort(matcher.term_pattern, kind="stable")
         counts = np.bincount(matcher.term_pattern, minlength=len(matcher.patterns))

@@ -356,7 +356,7 @@ def _contexts(hits: _Hits, rows: np.ndarray, folded: dict[str, Corpus] | None) -
         long = length > 12
         # Long snippets: the first 4 bytes, then which buffer and where. Short ones inline.
         # A long snippet has at least 4 bytes, so the window never runs off the buffer.
-        windows = np.lib.stride_tricks.sliding_window_view(buf, 4) if len(buf) >= 4 else None
+        windows = np.lib.stride_tricks.sliding_window_view(buf, 4) if len(buf) >= 4 else buf[:0]
         s_long = sel[long]
         if len(s_long):
             inline[s_long, 4:8] = windows[lo[long]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -38,5 +39,5 @@ def write_json(folder: Path, name: str, value: object) -> Path:
     return path
 
 
-def read_json(folder: Path, name: str) -> object:
+def read_json(folder: Path, name: str) -> Any:
     return json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))

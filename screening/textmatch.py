@@ -388,7 +388,8 @@ class Matcher:
         # The (end, pattern) tuples go straight into an (n, 2) array: ``np.fromiter`` with a
         # two-int dtype reads each tuple in C, with no intermediate list (~10% faster than
         # ``np.array(list(...))``, which also has to discover the shape).
-        found = np.fromiter(self.automaton.iter(corpus.text), dtype=_PAIR).reshape(-1, 2)
+        pairs = self.automaton.iter(corpus.text)
+        found: np.ndarray = np.fromiter(pairs, dtype=_PAIR).reshape(-1, 2)
         last, pid = found[:, 0], found[:, 1]
         end = last + 1
         start = end - self.lengths[pid]

@@ -109,7 +109,7 @@ def _suite_of(names: tuple[str, ...], indices: tuple[int, ...] | None = None) ->
     suite = ExpectationSuite(name="+".join(names), expectations=copies)
     # GX drops an expectation it cannot build with only a log line: a rule would go unchecked.
     if len(suite.expectations) != len(copies):
-        built = {e.meta.get(_PLACE) for e in suite.expectations}
+        built = {(e.meta or {}).get(_PLACE) for e in suite.expectations}
         lost = [e for e in expectations if e["meta"][_PLACE] not in built]
         raise ConfigurationError(
             f"Great Expectations could not build {len(lost)} expectation(s) of "

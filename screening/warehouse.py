@@ -98,7 +98,7 @@ def connect(
     db_path: Path,
     read_only: bool = False,
     *,
-    config: Mapping[str, object] | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; a writable open creates it and brings its schema up to date.
 
@@ -189,7 +189,7 @@ def load_upload(
         row = _insert_upload(con, record)
         for table, frame in split.frames.items():
             _insert_frame(con, table, frame.assign(upload_id=row["upload_id"]))
-        dropped = con.execute(NO_LONGER_CURRENT_SQL).fetchone()[0]
+        dropped = _one(con.execute(NO_LONGER_CURRENT_SQL))
         con.execute("DROP TABLE portfolio_before")
     return {**row, "duplicate": False, "no_longer_current": dropped}
 
@@ -271,7 +271,7 @@ def publish_snapshot(db_path: Path, snapshot_path: Path) -> Path:
         path.unlink(missing_ok=True)
     try:
         with connect(db_path, read_only=True) as con:
-            source = con.execute("SELECT current_database()").fetchone()[0]
+            source = _one(con.execute("SELECT current_database()"))
             con.execute(f"ATTACH {_sql_string(str(tmp))} AS snapshot (READ_WRITE)")
             with _transaction(con):
                 con.execute(f"COPY FROM DATABASE {_sql_identifier(source)} TO snapshot")
@@ -475,8 +475,8 @@ def _schema_sql() -> str:
 def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing and record the version; refuse a warehouse from a newer tool."""
     found = 0
-    if con.execute(HAS_SCHEMA_SQL).fetchone()[0]:
-        found = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    if _one(con.execute(HAS_SCHEMA_SQL)):
+        found = _one(con.execute("SELECT coalesce(max(version), 0) FROM schema_version"))
     if found > SCHEMA_VERSION:
         raise WarehouseError(
             f"The warehouse has schema version {found}, newer than this tool knows "
@@ -540,6 +540,13 @@ def _insert_upload(con: duckdb.DuckDBPyConnection, record: Mapping[str, object])
 
 def _loaded_upload(con: duckdb.DuckDBPyConnection, sha256: str) -> dict | None:
     return _fetch_dict(con.execute(LOADED_UPLOAD_SQL, {"sha256": sha256}))
+
+
+def _one(cursor: duckdb.DuckDBPyConnection) -> Any:
+    """The single value a query that always returns one row returns."""
+    row = cursor.fetchone()
+    assert row is not None, "the query returned no row"
+    return row[0]
 
 
 def _fetch_dict(cursor: duckdb.DuckDBPyConnection) -> dict | None:

@@ -453,7 +453,7 @@ def _merge(sheet: str, key: str, members: list[_Line], project_id: str | None) -
         "purpose_codes": sorted({m.cells.get("purposecode", "") for m in members} - {""}),
         "bi_multi": last("bimulti"),
     }
-    extra = dict(latest.extra)
+    extra: dict[str, object] = dict(latest.extra)
     extra["crs"] = crs
     return {
         "sheet": sheet,

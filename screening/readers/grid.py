@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import olefile
@@ -344,7 +344,7 @@ def _calamine_grid(
     path: Path | None,
     name: str,
     start: tuple[int, int] | None,
-    values: list[list[Cell]],
+    values: list[list[Any]],
     merged: list | None,
 ) -> Grid:
     """Calamine's values as text, placed where Excel shows them (calamine drops leading blanks).
@@ -446,7 +446,7 @@ def total_markers(
     vectorised because every line of a 50,000-line sheet is checked; the markers are ASCII, so
     no accent folding is needed.
     """
-    first = np.full(n_rows, "", dtype=object)
+    first: Any = np.full(n_rows, "", dtype=object)
     for col in columns:
         first = np.where(first == "", np.array(col, dtype=object), first)
     found = pd.Series("", index=range(n_rows), dtype="string")
@@ -459,7 +459,8 @@ def total_markers(
 
 def skip_rules(blank: np.ndarray, totals: np.ndarray) -> np.ndarray:
     """`row.blank`, `row.total` or None for each line, from `blank_lines` and `total_markers`."""
-    return np.where(blank, "row.blank", np.where(totals != "", "row.total", None))
+    none = np.array(None, dtype=object)
+    return np.where(blank, "row.blank", np.where(totals != "", "row.total", none))
 
 
 # --- cells to text ----------------------------------------------------------------------------
@@ -504,7 +505,7 @@ def _datetime_text(value: dt.datetime) -> str:
     return rounded.isoformat(sep=" ")
 
 
-_CONVERTERS = {
+_CONVERTERS: dict[type, Callable[[Any], str]] = {
     float: _float_text,
     int: str,
     bool: lambda v: "TRUE" if v else "FALSE",

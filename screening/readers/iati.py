@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from xml.etree.ElementTree import Element, ParseError
 
 import pandas as pd
@@ -43,6 +43,9 @@ from screening.readers.grid import (
 )
 from screening.reference import channel_of_bi_multi, codelists, is_humanitarian_purpose
 from screening.rules import refusal
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 GZIP_MAGIC = b"\x1f\x8b"
 # How messages name an activity: its position in the file and its iati-identifier
@@ -120,20 +123,21 @@ class _CappedReader(io.RawIOBase):
     stream through them all.
     """
 
-    def __init__(self, inner: IO[bytes], limit: int, file_name: str) -> None:
+    def __init__(self, inner: IO[bytes] | gzip.GzipFile, limit: int, file_name: str) -> None:
         self.inner, self.limit, self.file_name, self.count = inner, limit, file_name, 0
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
-        data = self.inner.read(len(buffer))
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.inner.read(len(view))
         self.count += len(data)
         if self.count > self.limit:
             raise refusal(
                 "upload.unzipped_too_large", self.file_name, f"more than {human_size(self.limit)}"
             )
-        buffer[: len(data)] = data
+        view[: len(data)] = data
         return len(data)
 
 
@@ -224,6 +228,7 @@ def _activity(
     descriptions = _descriptions(kids["description"], lang)
     general = descriptions.get("general")
     objectives = _join(descriptions.get("objectives"), descriptions.get("target_groups"))
+    description: str | None
     if general:
         description = general
     else:  # no general description: the others are all there is to screen
