@@ -11,7 +11,7 @@ that shows the value as the desk officer wrote it.
 What this stage does *not* do: required fields, duplicate IDs, negative budgets and date order
 are the Great Expectations suites' job (validate.py), so each rule is checked in one place.
 
-Published data (`source` "crs" or "iati", from `screening.read.read_upload`) is what a donor
+Published data (`source` "crs" or "iati", from `screening.readers.read_upload`) is what a donor
 reported in its time, so two workbook rules bend for it: a country that has left the DAC list
 of ODA recipients since is a warning (`country.former_oda_recipient`), not an error, and a
 budget without a currency stays without one instead of taking the workbook default (DKK).
