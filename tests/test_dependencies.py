@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME_PACKAGES = ("screening", "flows", "faces")
 FIRST_PARTY = {*RUNTIME_PACKAGES, "tests", "bench", "eval", "scripts"}
+TYPE_CHECKER_ONLY = {"_typeshed"}  # the type checker's own stubs, imported under TYPE_CHECKING
 
 
 def _declared() -> set[str]:
@@ -36,7 +37,8 @@ def _imported(folders: tuple[str, ...]) -> set[str]:
                     names.update(alias.name.split(".")[0] for alias in node.names)
                 elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
                     names.add(node.module.split(".")[0])
-    return {n for n in names if n not in sys.stdlib_module_names and n not in FIRST_PARTY}
+    ours_or_standard = FIRST_PARTY | TYPE_CHECKER_ONLY | set(sys.stdlib_module_names)
+    return names - ours_or_standard
 
 
 def _distributions(modules: set[str]) -> set[str]:
