@@ -13,7 +13,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run test test-fast lint bench samples docs clean
+.PHONY: help setup run test test-fast lint bench eval samples docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ lint: setup ## ruff and mypy (the type check of screening/, flows/ and faces/)
 
 bench: setup ## print speed figures (see bench/)
 	$(PY) -m bench
+
+LABELS ?= ../shared/labelled/real_dev.csv
+eval: setup ## agreement with evaluators' labels (LABELS=...), beside the naive keyword rule
+	$(VENV)/bin/screening evaluate $(LABELS)
 
 samples: setup ## regenerate data/samples/ from scripts/make_samples.py
 	$(PY) scripts/make_samples.py

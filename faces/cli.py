@@ -475,6 +475,44 @@ def serve(
     uvicorn.run(create_app(db_path), host=host, port=port, log_level="info")
 
 
+@app.command()
+def evaluate(
+    labels: Annotated[
+        Path,
+        typer.Argument(help="Labelled activities (CSV): e.g. ../shared/labelled/real_dev.csv."),
+    ],
+    activities: Annotated[
+        Path | None,
+        typer.Option(help="Their texts. Default: ../realdata/activities.csv beside LABELS."),
+    ] = None,
+    show: Annotated[
+        int | None, typer.Option(help="List at most this many disagreements (default: all).")
+    ] = None,
+    show_check: Annotated[
+        bool,
+        typer.Option(
+            "--show-check",
+            help="Also list the check split's disagreements (read them only to report, never "
+            "to change rules).",
+        ),
+    ] = False,
+) -> None:
+    """Agreement of the screen with evaluators' labels, beside a naive keyword rule.
+
+    Prints marker kappa (quadratic) and exact agreement, level-2 F1 per pillar and macro,
+    confusion matrices, per split (tune, check), and the tune split's disagreements with
+    their evidence.
+
+    Example: screening evaluate ../shared/labelled/real_dev.csv
+    """
+    from screening.evaluate import LabelsError, report
+
+    try:
+        typer.echo(report(labels, activities, show_check=show_check, show=show))
+    except LabelsError as error:
+        _fail(f"{error}; give the labelled CSV (and --activities for its texts).", 2)
+
+
 def main() -> None:
     """The console script: domain errors are handled by the commands; anything else is a bug,
     said in one sentence (SCREENING_DEBUG=1 shows the traceback)."""
