@@ -306,12 +306,11 @@ def report(
     measured, never read item by item (reading it is how a rubric gets tuned on it). ``show``
     limits how many are listed (None: all).
     """
-    from screening.rubric import load_rubric
-    from screening.screen import _resolve
+    from screening.rubric import resolve_rubric
 
     joined = load_labelled(Path(labels_path), activities_path)
     figures, labels, results, evidence = evaluate(joined, rubric)
-    rb = _resolve(rubric) if rubric is not None else load_rubric()
+    rb = resolve_rubric(rubric)
     left_out = len(joined) - len(labels)
     lines = [
         f"Labelled set {labels_path}: {len(joined)} activities; {len(labels)} screened as "

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,9 @@ import yaml
 from screening.config import PROJECT_DIR
 from screening.errors import ConfigurationError
 from screening.textmatch import Matcher
+
+if TYPE_CHECKING:
+    from screening.screen.setting import FragileYears
 
 RUBRICS_DIR = Path(__file__).resolve().parent / "rubrics"
 DEFAULT_RUBRIC = RUBRICS_DIR / "wps.yaml"
@@ -33,6 +36,20 @@ FIELDS = (*TEXT_FIELDS, "sector_code", "recipient_country", "channel")
 KINDS = ("context", "pillar", "marker", "counter")
 SEVERITIES = ("context", "core", "supporting", "passing", "counter")
 LANGUAGES = ("en", "da", "fr", "es")
+# The bases of a WPS setting, in the order the codebook records the first that applies.
+SETTING_BASES = ("list", "text", "humanitarian")
+FRAGILE_COLUMNS = (
+    "iso3",
+    "name",
+    "list",
+    "list_name",
+    "edition",
+    "category",
+    "from_year",
+    "to_year",
+    "verified",
+    "source",
+)
 REQUIRED = (
     "id",
     "label",
@@ -69,6 +86,8 @@ class Criterion:
     partners: tuple[str, ...] = ()
     purpose_codes: tuple[int, ...] = ()
     fragile_contexts: bool = False
+    channels: tuple[str, ...] = ()
+    basis: str | None = None  # for context criteria: list, text or humanitarian
     negatable: bool = True
     suppresses: bool = False
     suppressible: bool = True
@@ -107,7 +126,8 @@ class Vocabulary:
     texts: list[str]
     term_ids: np.ndarray  # term index -> text id
     code_ids: dict[int, int]  # purpose code -> text id
-    fragile_ids: pd.Series  # iso3 -> text id
+    channel_ids: dict[str, int]  # channel -> text id
+    fragile_ids: np.ndarray  # row of the fragile-contexts table -> text id
 
 
 @dataclass(frozen=True)
@@ -122,7 +142,7 @@ class Rubric:
     negation: dict[str, Any]
     language_cues: dict[str, tuple[str, ...]]
     benchmarks: tuple[dict[str, Any], ...]
-    fragile: pd.DataFrame  # iso3, name, edition, category
+    fragile: pd.DataFrame  # iso3, name, list, list_name, edition, category, from_year, to_year, ...
     raw: dict[str, Any]
 
     @cached_property
@@ -182,19 +202,43 @@ class Rubric:
 
         term_ids = np.array([vid(t) for t in self.terms.text], dtype=np.int64)
         codes = {code: vid(str(code)) for c in self.criteria for code in c.purpose_codes}
+        channels = {ch: vid(f"channel {ch}") for c in self.criteria for ch in c.channels}
         f = self.fragile
+        unverified = f["verified"].fillna("no").ne("yes").map({True: ", not verified", False: ""})
         labels = (
-            f["iso3"]
-            + " ("
-            + f["category"].fillna("")
-            + ", OECD States of Fragility "
-            + f["edition"].fillna("")
-            + ")"
+            f["iso3"] + " (" + f["category"].fillna("") + ", " + f["list_name"] + unverified + ")"
         )
-        fragile = pd.Series(
-            [vid(str(x)) for x in labels], index=f["iso3"].to_numpy(), dtype="int64"
+        fragile = np.array([vid(str(x)) for x in labels], dtype=np.int64)
+        return Vocabulary(
+            texts=list(words),
+            term_ids=term_ids,
+            code_ids=codes,
+            channel_ids=channels,
+            fragile_ids=fragile,
         )
-        return Vocabulary(texts=list(words), term_ids=term_ids, code_ids=codes, fragile_ids=fragile)
+
+    @cached_property
+    def fragile_years(self) -> FragileYears:
+        """The fragile-contexts table as a per-(country, year) lookup."""
+        from screening.screen.setting import fragile_years
+
+        return fragile_years(self.fragile)
+
+    @cached_property
+    def setting_bases(self) -> list[str]:
+        """Every value ``setting_basis`` can take: ``none``, ``list: <list name>`` per edition
+        (as in fragile_contexts.csv), ``text``, ``humanitarian``."""
+        lists = [f"list: {x}" for x in dict.fromkeys(self.fragile["list_name"].astype(str))]
+        return ["none", *lists, "text", "humanitarian"]
+
+    @cached_property
+    def list_basis_codes(self) -> np.ndarray:
+        """int [vocabulary text id] -> index in ``setting_bases`` of the fragile-list row that
+        text names (0 for texts that are not fragile-list rows)."""
+        out = np.zeros(len(self.vocabulary.texts), dtype=np.int64)
+        names = [f"list: {x}" for x in self.fragile["list_name"].astype(str)]
+        out[self.vocabulary.fragile_ids] = [self.setting_bases.index(x) for x in names]
+        return out
 
     def column(self, attr: str) -> np.ndarray:
         """One attribute of every criterion as an array indexed like ``criteria``."""
@@ -219,7 +263,8 @@ def canonical_bytes(data: dict[str, Any]) -> bytes:
 # so results screened before and after never share a version.
 # 2: a negation cue no longer reaches across a sentence end.
 # 3: a phrase no longer runs across a sentence end.
-MATCHER_VERSION = 3
+# 4: the fragile-contexts list of the project's years; setting_basis.
+MATCHER_VERSION = 4
 
 
 def compute_version(name: str, data: dict[str, Any], extra: list[bytes]) -> str:
@@ -254,12 +299,16 @@ def check_criterion(spec: dict[str, Any]) -> list[str]:
         if lang not in LANGUAGES:
             problems.append(f"{cid}: language {lang!r} not in {LANGUAGES}")
     has_evidence = any(
-        spec.get(k) for k in ("terms", "acronyms", "partners", "purpose_codes", "fragile_contexts")
+        spec.get(k)
+        for k in ("terms", "acronyms", "partners", "purpose_codes", "fragile_contexts", "channels")
     )
     if not has_evidence:
         problems.append(
-            f"{cid}: no evidence (terms, acronyms, partners, purpose_codes, fragile_contexts)"
+            f"{cid}: no evidence (terms, acronyms, partners, purpose_codes, fragile_contexts, "
+            "channels)"
         )
+    if spec.get("kind") == "context" and spec.get("basis") not in SETTING_BASES:
+        problems.append(f"{cid}: a context criterion's basis must be one of {SETTING_BASES}")
     if spec.get("kind") == "pillar" and not spec.get("pillars"):
         problems.append(f"{cid}: a pillar criterion must name its pillars")
     return problems
@@ -281,6 +330,8 @@ def _criterion(spec: dict[str, Any]) -> Criterion:
         partners=tuple(str(a) for a in _tuple(spec.get("partners"))),
         purpose_codes=tuple(int(c) for c in _tuple(spec.get("purpose_codes"))),
         fragile_contexts=bool(spec.get("fragile_contexts", False)),
+        channels=tuple(str(c) for c in _tuple(spec.get("channels"))),
+        basis=spec.get("basis"),
         negatable=bool(spec.get("negatable", spec.get("kind") != "counter")),
         suppresses=bool(spec.get("suppresses", False)),
         suppressible=bool(spec.get("suppressible", spec.get("kind") != "counter")),
@@ -291,9 +342,11 @@ def _criterion(spec: dict[str, Any]) -> Criterion:
 
 def read_fragile(path: Path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype="string", comment="#")
-    missing = {"iso3", "name", "edition", "category"} - set(frame.columns)
+    missing = set(FRAGILE_COLUMNS) - set(frame.columns)
     if missing:
         raise ConfigurationError(f"{path} lacks columns {sorted(missing)}")
+    for col in ("from_year", "to_year"):
+        frame[col] = pd.to_numeric(frame[col], errors="raise").astype("Int64")
     return frame
 
 
@@ -343,3 +396,8 @@ def _load(path: str, text: str) -> Rubric:
         fragile=read_fragile(fragile_path),
         raw=data,
     )
+
+
+def resolve_rubric(rubric: Rubric | str | Path | None) -> Rubric:
+    """A loaded rubric as it is, else the rubric at that path (None: the default)."""
+    return rubric if isinstance(rubric, Rubric) else load_rubric(rubric)

@@ -30,7 +30,7 @@ from screening.rules import FINDING_COLUMNS
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "sql" / "schema.sql"
 # Raise with every change to schema.sql, adding to _apply_schema what migrates older warehouses.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # The normalised frame's columns (screening.normalise.PROJECT_COLUMNS; a test keeps them equal).
 PROJECT_COLUMNS = [

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from screening.errors import ConfigurationError
 from screening.rubric import (
     DEFAULT_RUBRIC,
+    FRAGILE_COLUMNS,
     PILLARS,
     REQUIRED,
     check_criterion,
@@ -124,10 +125,25 @@ def test_every_term_compiles_to_a_pattern() -> None:
 
 
 def test_fragile_contexts_reference() -> None:
+    """Dated lists, each row with its source; the years of a list's editions do not overlap,
+    and rows not checked against a published list say so."""
     f = pd.read_csv(ROOT / "data" / "reference" / "fragile_contexts.csv", dtype=str)
-    assert list(f.columns) == ["iso3", "name", "edition", "category", "source"]
-    assert f["iso3"].str.fullmatch(r"[A-Z]{3}").all() and f["iso3"].is_unique
+    assert list(f.columns) == list(FRAGILE_COLUMNS)
+    assert f["iso3"].str.fullmatch(r"[A-Z]{3}").all()
+    assert not f.duplicated(["iso3", "list", "edition"]).any()
     assert f["edition"].str.fullmatch(r"\d{4}").all()
+    assert f["source"].str.len().gt(20).all()
+    assert set(f["verified"]) <= {"yes", "no"}
+    assert (f.loc[f["verified"] == "no", "source"].str.contains("not verified")).all()
+    oecd = set(f.loc[f["list"] == "oecd", "edition"])
+    assert {"2015", "2016", "2018", "2020", "2022", "2025"} <= oecd and min(oecd) < "2015"
+    spans = f.drop_duplicates(["list", "edition"]).copy()
+    spans["lo"] = pd.to_numeric(spans["from_year"]).fillna(0)
+    spans["hi"] = pd.to_numeric(spans["to_year"]).fillna(9999)
+    for _, part in spans.groupby("list"):
+        part = part.sort_values("lo")
+        assert (part["lo"].to_numpy()[1:] > part["hi"].to_numpy()[:-1]).all()
+    latest = f[(f["list"] == "oecd") & (f["edition"] == max(oecd))]
     assert {
         "AFG",
         "SDN",
@@ -143,7 +159,7 @@ def test_fragile_contexts_reference() -> None:
         "HTI",
         "IRQ",
         "UGA",
-    } <= set(f["iso3"])
+    } <= set(latest["iso3"])
 
 
 def test_exchange_rates_reference() -> None:

@@ -11,16 +11,7 @@ import pytest
 import yaml
 
 from screening.rubric import PILLARS, load_rubric
-from screening.screen import (
-    EVIDENCE_COLUMNS,
-    RESULT_COLUMNS,
-    SUMMARY_SQL,
-    explain,
-    gender_shares,
-    load_rates,
-    screen,
-    summarise,
-)
+from screening.screen import EVIDENCE_COLUMNS, RESULT_COLUMNS, explain, screen
 
 LABELLED = Path(__file__).resolve().parent / "labelled" / "projects.yaml"
 FIELD_KEYS = {
@@ -354,95 +345,6 @@ def test_explain_reads_like_an_evaluator() -> None:
     assert "negat" in text
 
 
-def test_summaries_and_shares() -> None:
-    df = frame(
-        [
-            {
-                "id": "a",
-                "cc": "SOM",
-                "t": "GBV",
-                "d": "Support to survivors of sexual violence.",
-                "budget": 1000.0,
-                "cur": "DKK",
-                "start": "2020-01-01",
-                "gm": 2,
-            },
-            {
-                "id": "b",
-                "cc": "KEN",
-                "t": "Roads",
-                "d": "Road works.",
-                "budget": 100.0,
-                "cur": "EUR",
-                "start": "2030-01-01",
-                "gm": 1,
-            },
-            {
-                "id": "c",
-                "cc": "KEN",
-                "t": "Roads",
-                "d": "Road works.",
-                "budget": 5.0,
-                "cur": "XXX",
-                "start": "2020-01-01",
-            },
-        ]
-    )
-    res, _ = screen(df)
-    rates = load_rates()
-    s = summarise(df, res, rates, currency="USD")
-    assert set(s["pillar"]) == set(PILLARS)
-    prot = s[(s["recipient_country"] == "SOM") & (s["pillar"] == "protection")].iloc[0]
-    assert prot["explicit"] == 1
-    assert prot["budget_explicit"] == pytest.approx(1000 / 6.5422)
-    ken = s[(s["recipient_country"] == "KEN") & (s["pillar"] == "protection")]
-    assert ken["budget_unconverted"].sum() == 1
-    sh = gender_shares(df, res, rates)
-    assert {"benchmark", "share_budget", "basis"} <= set(sh.columns)
-    assert (sh["benchmark"] > 0).all()
-
-
-def test_summary_sql_runs_in_duckdb() -> None:
-    duckdb = pytest.importorskip("duckdb")
-    df = frame(
-        [
-            {
-                "id": "a",
-                "cc": "SOM",
-                "t": "GBV",
-                "d": "Support to survivors of sexual violence.",
-                "budget": 1000.0,
-                "cur": "DKK",
-                "start": "2020-01-01",
-                "sc": 15220,
-                "gm": 2,
-            },
-            {
-                "id": "b",
-                "cc": "KEN",
-                "t": "Roads",
-                "d": "Road works.",
-                "budget": 100.0,
-                "cur": "EUR",
-                "start": "2021-01-01",
-                "gm": 1,
-            },
-        ]
-    )
-    res, _ = screen(df)
-    con = duckdb.connect()
-    con.register("projects_current", df)
-    con.register("screening_results", res)
-    con.register("exchange_rates", load_rates())
-    params = {"rubric_version": res["rubric_version"].iloc[0], "currency": "USD"}
-    summary = con.execute(SUMMARY_SQL["pillar_summary"], params).df()
-    ours = summarise(df, res, currency="USD")
-    assert summary["explicit"].sum() == ours["explicit"].sum()
-    assert summary["budget"].sum() == pytest.approx(ours["budget"].sum())
-    shares = con.execute(SUMMARY_SQL["gender_shares"], params).df()
-    assert 0 <= shares["assessed_share_any"].iloc[0] <= 1
-
-
 # ------------------------------------------------------------------------------ labelled set
 def test_labelled_set_agreement() -> None:
     items = labelled()
@@ -655,192 +557,192 @@ def test_golden_frame_gives_the_same_output() -> None:
 
 
 GOLDEN_RESULTS = [
-    "G1|bilateral|2|0|0|0|True|True|dac|2|2|consistent|12.88|medium|48|WPS: participation"
-    " explicit; gender principal (2); claimed DAC 2: consistent",
-    "G2|humanitarian|1|2|0|1|True|True|gam|1|2|underclaimed|11.5|medium|24|WPS: participa"
-    "tion passing, protection explicit, relief and recovery passing; gender principal (2)"
-    "; claimed GAM 1: underclaimed",
-    "G3|bilateral|0|0|0|1|False|True|dac|1|0|overclaimed|-1.0|medium|38|WPS: relief and r"
-    "ecovery passing; gender not targeted (0); claimed DAC 1: overclaimed",
-    "G4|bilateral|1|2|0|0|True|True|dac|2|2|consistent|14.5|medium|32|WPS: participation "
-    "passing, protection explicit; gender principal (2); claimed DAC 2: consistent",
-    "G5|bilateral|2|1|0|0|True|True|None|None|2|not_screened|17.25|medium|23|WPS: partici"
-    "pation explicit, protection passing; gender principal (2); no marker claimed",
-    "G6|bilateral|0|0|0|0|False|False|dac|0|2|underclaimed|12.0|medium|31|not a WPS setti"
-    "ng; gender principal (2); claimed DAC 0: underclaimed",
-    "G7|bilateral|0|0|0|0|False|False|None|None|0|not_screened|0.0|low|0|not a WPS settin"
-    "g; gender not targeted (0); no marker claimed; low confidence: text too short or not"
-    " in a covered language",
-    # G8 and G10 changed with the sentence-end fix: "analysis!! Women's committees" is no
-    # longer negated by the "not" before the "!!", and "Not a gender project; without a
-    # gender analysis" now negates both, since each cue opens the sentence it negates.
-    "G8|bilateral|0|0|0|1|True|True|None|None|1|not_screened|6.25|medium|32|WPS: relief an"
-    "d recovery passing; gender significant (1); no marker claimed",
-    "G9|multilateral|2|2|2|0|True|True|dac|2|2|consistent|22.25|high|50|WPS: participatio"
-    "n explicit, protection explicit, prevention explicit; gender principal (2); claimed "
-    "DAC 2: consistent",
-    "G10|bilateral|0|0|0|0|False|False|dac|1|0|overclaimed|2.5|low|19|not a WPS setting; g"
-    "ender not targeted (0); claimed DAC 1: overclaimed; low confidence: text too short or "
+    "G1|bilateral|2|0|0|0|True|True|list: OECD States of Fragility 2025|dac|2|2|consistent"
+    "|12.88|medium|48|WPS: participation explicit; gender principal (2); claimed DAC 2: co"
+    "nsistent",
+    "G2|humanitarian|1|2|0|1|True|True|list: OECD States of Fragility 2025|gam|1|2|undercl"
+    "aimed|11.5|medium|24|WPS: participation passing, protection explicit, relief and reco"
+    "very passing; gender principal (2); claimed GAM 1: underclaimed",
+    "G3|bilateral|0|0|0|1|False|True|list: OECD States of Fragility 2025|dac|1|0|overclaim"
+    "ed|-1.0|medium|38|WPS: relief and recovery passing; gender not targeted (0); claimed "
+    "DAC 1: overclaimed",
+    "G4|bilateral|1|2|0|0|True|True|list: OECD States of Fragility 2025|dac|2|2|consistent"
+    "|14.5|medium|32|WPS: participation passing, protection explicit; gender principal (2)"
+    "; claimed DAC 2: consistent",
+    "G5|bilateral|2|1|0|0|True|True|list: OECD States of Fragility 2025|None|None|2|not_sc"
+    "reened|17.25|medium|23|WPS: participation explicit, protection passing; gender princi"
+    "pal (2); no marker claimed",
+    "G6|bilateral|0|0|0|0|False|False|none|dac|0|2|underclaimed|12.0|medium|31|not a WPS s"
+    "etting; gender principal (2); claimed DAC 0: underclaimed",
+    "G7|bilateral|0|0|0|0|False|False|none|None|None|0|not_screened|0.0|low|0|not a WPS se"
+    "tting; gender not targeted (0); no marker claimed; low confidence: text too short or "
     "not in a covered language",
+    "G8|bilateral|0|0|0|1|True|True|list: OECD States of Fragility 2025|None|None|1|not_sc"
+    "reened|6.25|medium|32|WPS: relief and recovery passing; gender significant (1); no ma"
+    "rker claimed",
+    "G9|multilateral|2|2|2|0|True|True|list: OECD States of Fragility 2025|dac|2|2|consist"
+    "ent|22.25|high|50|WPS: participation explicit, protection explicit, prevention explic"
+    "it; gender principal (2); claimed DAC 2: consistent",
+    "G10|bilateral|0|0|0|0|False|False|none|dac|1|0|overclaimed|2.5|low|19|not a WPS setti"
+    "ng; gender not targeted (0); claimed DAC 1: overclaimed; low confidence: text too sho"
+    "rt or not in a covered language",
 ]
 GOLDEN_EVIDENCE = [
-    "0|G1|context.fragile|recipient_country|AFG (extremely fragile, OECD States of Fragil"
-    "ity 2022)|for|None|context|1.0|",
+    "0|G1|context.fragile|recipient_country|AFG (extremely fragile, OECD States of Fragili"
+    "ty 2025, not verified)|for|None|context|1.0|",
     "0|G1|context.conflict|sector_code|15220|for|None|context|1.0|",
-    "0|G1|participation.decision_making|title|women s participation|for|participation|gen"
-    "der_objective|2.5|women s participation in district peace councils",
-    "0|G1|participation.decision_making|description|participation of women|for|participat"
-    "ion|gender_objective|2.5|the programme strengthens the participation of women in pea"
-    "ce councils it trains women mediat",
-    "0|G1|participation.decision_making|description|women mediator*|for|participation|gen"
-    "der_objective|2.5|ion of women in peace councils it trains women mediators a gender "
-    "analysis carried out in 2021",
-    "0|G1|participation.decision_making|description|women in peace*|for|participation|gen"
-    "der_objective|2.5|ogramme strengthens the participation of women in peace councils i"
-    "t trains women mediators a ge",
-    "0|G1|participation.decision_making|indicators|women mediator*|for|participation|gend"
-    "er_objective|2.5|council members who are women number of women mediators trained",
-    "0|G1|marker.gender_analysis|description|gender analysis|for|None|gender_analysis|1.5"
-    "|ace councils it trains women mediators a gender analysis carried out in 2021 showed"
-    " that women he",
-    "0|G1|marker.gender_indicator|indicators|number of women|for|None|gender_indicator|1."
-    "5|share of council members who are women number of women mediators trained",
-    "0|G1|marker.gender_indicator|indicators|are women|for|None|gender_indicator|1.5|shar"
-    "e of council members who are women number of women mediators trained",
-    "0|G1|marker.women_mention|description|women|for|None|women_mention|0.5|analysis carr"
-    "ied out in 2021 showed that women held 4 5 of seats",
-    "1|G2|context.fragile|recipient_country|SSD (extremely fragile, OECD States of Fragil"
-    "ity 2022)|for|None|context|1.0|",
-    "1|G2|context.conflict|description|displaced|for|None|context|1.0|ment of rape and gb"
-    "v case management for displaced women and girls in camps no gender analy",
-    "1|G2|participation.decision_making|description|women leader*|for|participation|gende"
-    "r_objective|2.5|en and girls in camps no gender analysis women leaders were consulte"
-    "d",
+    "0|G1|participation.decision_making|title|women s participation|for|participation|gend"
+    "er_objective|2.5|women s participation in district peace councils",
+    "0|G1|participation.decision_making|description|participation of women|for|participati"
+    "on|gender_objective|2.5|the programme strengthens the participation of women in peace"
+    " councils it trains women mediat",
+    "0|G1|participation.decision_making|description|women mediator*|for|participation|gend"
+    "er_objective|2.5|ion of women in peace councils it trains women mediators a gender an"
+    "alysis carried out in 2021",
+    "0|G1|participation.decision_making|description|women in peace*|for|participation|gend"
+    "er_objective|2.5|ogramme strengthens the participation of women in peace councils it "
+    "trains women mediators a ge",
+    "0|G1|participation.decision_making|indicators|women mediator*|for|participation|gende"
+    "r_objective|2.5|council members who are women number of women mediators trained",
+    "0|G1|marker.gender_analysis|description|gender analysis|for|None|gender_analysis|1.5|"
+    "ace councils it trains women mediators a gender analysis carried out in 2021 showed t"
+    "hat women he",
+    "0|G1|marker.gender_indicator|indicators|number of women|for|None|gender_indicator|1.5"
+    "|share of council members who are women number of women mediators trained",
+    "0|G1|marker.gender_indicator|indicators|are women|for|None|gender_indicator|1.5|share"
+    " of council members who are women number of women mediators trained",
+    "0|G1|marker.women_mention|description|women|for|None|women_mention|0.5|analysis carri"
+    "ed out in 2021 showed that women held 4 5 of seats",
+    "1|G2|context.fragile|recipient_country|SSD (extremely fragile, OECD States of Fragili"
+    "ty 2025, not verified)|for|None|context|1.0|",
+    "1|G2|context.conflict|description|displaced|for|None|context|1.0|ment of rape and gbv"
+    " case management for displaced women and girls in camps no gender analy",
+    "1|G2|context.humanitarian|channel|channel humanitarian|for|None|context|1.0|",
+    "1|G2|participation.decision_making|description|women leader*|for|participation|gender"
+    "_objective|2.5|en and girls in camps no gender analysis women leaders were consulted",
     "1|G2|protection.sgbv|title|GBV|for|protection|gender_objective|3.0|gbv response",
-    "1|G2|protection.sgbv|description|clinical management of rape|for|protection|gender_o"
-    "bjective|3.0|clinical management of rape and gbv case management for displaced wo",
-    "1|G2|protection.sgbv|description|gbv case management|for|protection|gender_objective"
-    "|3.0|clinical management of rape and gbv case management for displaced women and gir"
-    "ls in camps n",
-    "1|G2|relief.womens_needs|description|displaced women|for|relief_recovery|gender_obje"
-    "ctive|2.5|ment of rape and gbv case management for displaced women and girls in camp"
-    "s no gender analysis wo",
-    "1|G2|marker.women_mention|description|girls|for|None|women_mention|0.5|case manageme"
-    "nt for displaced women and girls in camps no gender analysis women leader",
-    "1|G2|counter.not_targeted|description|no gender analysis|against|None|not_targeted|-"
-    "3.0|t for displaced women and girls in camps no gender analysis women leaders were c"
-    "onsulted",
-    "2|G3|context.fragile|recipient_country|KEN (fragile, OECD States of Fragility 2022)|"
-    "for|None|context|1.0|",
-    "2|G3|counter.boilerplate|description|gender equality is a cross cutting|against|None"
-    "|boilerplate|-1.0|rehabilitation of feeder roads gender equality is a cross cutting "
-    "issue and will be mainstreamed the contr",
-    "2|G3|counter.safeguarding|description|prevention of sexual exploitation and abuse|ag"
-    "ainst|None|safeguarding|0.0|contractor signs the code of conduct on prevention of se"
-    "xual exploitation and abuse the project will benefit women and youth",
-    "2|G3|counter.safeguarding|description|sexual exploitation and abuse|against|None|saf"
-    "eguarding|0.0|gns the code of conduct on prevention of sexual exploitation and abuse"
-    " the project will benefit women and youth",
-    "2|G3|counter.safeguarding|description|code of conduct|against|None|safeguarding|0.0|"
-    "be mainstreamed the contractor signs the code of conduct on prevention of sexual exp"
-    "loitation and",
-    "2|G3|counter.beneficiary_list|description|women and youth|against|relief_recovery|be"
-    "neficiary_list|0.0|ation and abuse the project will benefit women and youth",
-    "3|G4|context.fragile|recipient_country|MLI (fragile, OECD States of Fragility 2022)|for|"
-    "None|context|1.0|",
-    "3|G4|context.conflict|description|processus de paix|for|None|context|1.0|le genre la"
-    " participation des femmes aux processus de paix n est pas ciblee",
-    "3|G4|participation.decision_making|description|participation des femmes|for|particip"
-    "ation|gender_objective|2.5|ntes de violences basees sur le genre la participation de"
-    "s femmes aux processus de paix n est pas ciblee",
-    "3|G4|protection.sgbv|title|violences basees sur le genre|for|protection|gender_objec"
-    "tive|3.0|violences basees sur le genre mopti",
-    "3|G4|protection.sgbv|description|violences basees sur le genre|for|protection|gender"
-    "_objective|3.0|prise en charge des survivantes de violences basees sur le genre la p"
-    "articipation des femmes aux processu",
-    "3|G4|protection.sgbv|description|survivantes de violences|for|protection|gender_obje"
-    "ctive|3.0|prise en charge des survivantes de violences basees sur le genre la partic"
-    "ipation des",
-    "3|G4|protection.sgbv|description|prise en charge des survivantes|for|protection|gend"
-    "er_objective|3.0|prise en charge des survivantes de violences basees sur le genre la"
-    " part",
-    "3|G4|marker.gender_objective|objectives|egalite femmes hommes|for|None|gender_object"
-    "ive|2.0|egalite femmes hommes",
-    "4|G5|context.fragile|recipient_country|UGA (fragile, OECD States of Fragility 2022)|"
-    "for|None|context|1.0|",
-    "4|G5|context.conflict|title|fredsopbygning*|for|None|context|1.0|stotte til kvinders"
-    " deltagelse i fredsopbygning",
-    "4|G5|context.conflict|description|flygtning*|for|None|context|1.0|styrker indsatsen "
-    "mod konsbaseret vold i flygtningelejre og kvindernes deltagelse der er i",
-    "4|G5|participation.decision_making|title|kvinders deltagelse|for|participation|gende"
-    "r_objective|2.5|stotte til kvinders deltagelse i fredsopbygning",
-    "4|G5|participation.decision_making|description|kvindernes deltagelse|for|participati"
-    "on|gender_objective|2.5|od konsbaseret vold i flygtningelejre og kvindernes deltagel"
-    "se der er ikke gennemfort en konsanalyse",
-    "4|G5|participation.womens_organisations|partner|UN Women|for|participation|gender_ob"
-    "jective|2.5|un women",
-    "4|G5|protection.sgbv|description|konsbaseret vold|for|protection|gender_objective|3."
-    "0|projektet styrker indsatsen mod konsbaseret vold i flygtningelejre og kvindernes d"
-    "eltagel",
+    "1|G2|protection.sgbv|description|clinical management of rape|for|protection|gender_ob"
+    "jective|3.0|clinical management of rape and gbv case management for displaced wo",
+    "1|G2|protection.sgbv|description|gbv case management|for|protection|gender_objective|"
+    "3.0|clinical management of rape and gbv case management for displaced women and girls"
+    " in camps n",
+    "1|G2|relief.womens_needs|description|displaced women|for|relief_recovery|gender_objec"
+    "tive|2.5|ment of rape and gbv case management for displaced women and girls in camps "
+    "no gender analysis wo",
+    "1|G2|marker.women_mention|description|girls|for|None|women_mention|0.5|case managemen"
+    "t for displaced women and girls in camps no gender analysis women leader",
+    "1|G2|counter.not_targeted|description|no gender analysis|against|None|not_targeted|-3"
+    ".0|t for displaced women and girls in camps no gender analysis women leaders were con"
+    "sulted",
+    "2|G3|context.fragile|recipient_country|KEN (fragile, OECD States of Fragility 2025, n"
+    "ot verified)|for|None|context|1.0|",
+    "2|G3|counter.boilerplate|description|gender equality is a cross cutting|against|None|"
+    "boilerplate|-1.0|rehabilitation of feeder roads gender equality is a cross cutting is"
+    "sue and will be mainstreamed the contr",
+    "2|G3|counter.safeguarding|description|prevention of sexual exploitation and abuse|aga"
+    "inst|None|safeguarding|0.0|contractor signs the code of conduct on prevention of sexu"
+    "al exploitation and abuse the project will benefit women and youth",
+    "2|G3|counter.safeguarding|description|sexual exploitation and abuse|against|None|safe"
+    "guarding|0.0|gns the code of conduct on prevention of sexual exploitation and abuse t"
+    "he project will benefit women and youth",
+    "2|G3|counter.safeguarding|description|code of conduct|against|None|safeguarding|0.0|b"
+    "e mainstreamed the contractor signs the code of conduct on prevention of sexual explo"
+    "itation and",
+    "2|G3|counter.beneficiary_list|description|women and youth|against|relief_recovery|ben"
+    "eficiary_list|0.0|ation and abuse the project will benefit women and youth",
+    "3|G4|context.fragile|recipient_country|MLI (fragile, OECD States of Fragility 2025, n"
+    "ot verified)|for|None|context|1.0|",
+    "3|G4|context.conflict|description|processus de paix|for|None|context|1.0|le genre la "
+    "participation des femmes aux processus de paix n est pas ciblee",
+    "3|G4|participation.decision_making|description|participation des femmes|for|participa"
+    "tion|gender_objective|2.5|ntes de violences basees sur le genre la participation des "
+    "femmes aux processus de paix n est pas ciblee",
+    "3|G4|protection.sgbv|title|violences basees sur le genre|for|protection|gender_object"
+    "ive|3.0|violences basees sur le genre mopti",
+    "3|G4|protection.sgbv|description|violences basees sur le genre|for|protection|gender_"
+    "objective|3.0|prise en charge des survivantes de violences basees sur le genre la par"
+    "ticipation des femmes aux processu",
+    "3|G4|protection.sgbv|description|survivantes de violences|for|protection|gender_objec"
+    "tive|3.0|prise en charge des survivantes de violences basees sur le genre la particip"
+    "ation des",
+    "3|G4|protection.sgbv|description|prise en charge des survivantes|for|protection|gende"
+    "r_objective|3.0|prise en charge des survivantes de violences basees sur le genre la p"
+    "art",
+    "3|G4|marker.gender_objective|objectives|egalite femmes hommes|for|None|gender_objecti"
+    "ve|2.0|egalite femmes hommes",
+    "4|G5|context.fragile|recipient_country|UGA (fragile, OECD States of Fragility 2025, n"
+    "ot verified)|for|None|context|1.0|",
+    "4|G5|context.conflict|title|fredsopbygning*|for|None|context|1.0|stotte til kvinders "
+    "deltagelse i fredsopbygning",
+    "4|G5|context.conflict|description|flygtning*|for|None|context|1.0|styrker indsatsen m"
+    "od konsbaseret vold i flygtningelejre og kvindernes deltagelse der er i",
+    "4|G5|participation.decision_making|title|kvinders deltagelse|for|participation|gender"
+    "_objective|2.5|stotte til kvinders deltagelse i fredsopbygning",
+    "4|G5|participation.decision_making|description|kvindernes deltagelse|for|participatio"
+    "n|gender_objective|2.5|od konsbaseret vold i flygtningelejre og kvindernes deltagelse"
+    " der er ikke gennemfort en konsanalyse",
+    "4|G5|participation.womens_organisations|partner|UN Women|for|participation|gender_obj"
+    "ective|2.5|un women",
+    "4|G5|protection.sgbv|description|konsbaseret vold|for|protection|gender_objective|3.0"
+    "|projektet styrker indsatsen mod konsbaseret vold i flygtningelejre og kvindernes del"
+    "tagel",
     "4|G5|marker.principal_purpose|partner|UN Women|for|None|gender_objective|2.0|un women",
-    "4|G5|marker.gender_analysis|description|konsanalyse*|against|None|gender_analysis|1."
-    "5|nes deltagelse der er ikke gennemfort en konsanalyse",
-    "5|G6|protection.sgbv|title|domestic violence|for|protection|gender_objective|3.0|dom"
-    "estic violence hotline",
-    "5|G6|protection.sgbv|description|domestic violence|for|protection|gender_objective|3"
-    ".0|line and shelters for women survivors of domestic violence police training on cas"
-    "e handling indicat",
-    "5|G6|protection.sgbv|description|shelters for women|for|protection|gender_objective|"
-    "3.0|a hotline and shelters for women survivors of domestic violence police tr",
-    "5|G6|marker.gender_indicator|indicators|of beneficiaries who are female|for|None|gen"
-    "der_indicator|1.5|of beneficiaries who are female",
-    "5|G6|marker.sex_disaggregated|description|disaggregated by sex and age|for|None|sex_"
-    "disaggregated|0.75|ning on case handling indicators will be disaggregated by sex and"
-    " age",
-    "7|G8|context.fragile|recipient_country|SOM (extremely fragile, OECD States of Fragil"
-    "ity 2022)|for|None|context|1.0|",
-    "7|G8|relief.womens_needs|description|women s committees|for|relief_recovery|gend"
-    "er_objective|2.5|design did not draw on a gender analysis women s committees manage "
-    "the wells 1 2 of members are wome",
-    "7|G8|marker.gender_analysis|description|gender analysis|against|None|gender_analysis"
-    "|1.5|astoralists the design did not draw on a gender analysis women s committees man"
-    "age the wells 1 2",
-    "7|G8|marker.gender_indicator|description|are women|for|None|gender_indicator|1.5|mmi"
-    "ttees manage the wells 1 2 of members are women",
-    "7|G8|marker.gender_indicator|indicators|number of women|for|None|gender_indicator|1."
-    "5|number of women on water committees",
-    "8|G9|context.fragile|recipient_country|COD (extremely fragile, OECD States of Fragil"
-    "ity 2022)|for|None|context|1.0|",
-    "8|G9|context.conflict|title|conflict|for|None|context|1.0|ending impunity for confli"
-    "ct related sexual violence",
-    "8|G9|context.conflict|description|armed group*|for|None|context|1.0|o prosecute sexu"
-    "al violence committed by armed groups survivors of gender based violence and",
-    "8|G9|participation.womens_organisations|description|women s rights organisation*|for"
-    "|participation|gender_objective|2.5|s survivors of gender based violence and women s"
-    " rights organisations receive support from the women s peace",
-    "8|G9|participation.womens_organisations|description|Women's Peace and Humanitarian F"
-    "und|for|participation|gender_objective|2.5|s organisations receive support from the "
-    "women s peace and humanitarian fund",
-    "8|G9|protection.sgbv|description|survivors of gender based violence|for|protection|g"
-    "ender_objective|3.0|exual violence committed by armed groups survivors of gender bas"
-    "ed violence and women s rights organisations receive",
-    "8|G9|protection.sgbv|indicators|CRSV|for|protection|gender_objective|3.0|number of c"
-    "rsv cases prosecuted of survivors accompanie",
-    "8|G9|prevention.impunity|title|impunity for conflict related sexual violence|for|pre"
-    "vention|gender_objective|3.0|ending impunity for conflict related sexual violence",
-    "8|G9|prevention.impunity|description|prosecute sexual violence|for|prevention|gender"
-    "_objective|3.0|support to mobile courts to prosecute sexual violence committed by ar"
-    "med groups survivors of g",
-    "8|G9|marker.principal_purpose|description|Women's Peace and Humanitarian Fund|for|No"
-    "ne|gender_objective|2.0|s organisations receive support from the women s peace and h"
-    "umanitarian fund",
-    "9|G10|participation.security_sector|description|women police*|for|participation|gend"
-    "er_objective|2.5|security sector reform with women police officers not a gender proj"
-    "ect without a",
-    "9|G10|marker.gender_analysis|description|gender analysis|against|None|gender_analysis|"
-    "1."
-    "5|officers not a gender project without a gender analysis",
-    "9|G10|marker.women_mention|description|gender|against|None|women_mention|0.5|reform "
-    "with"
-    " women police officers not a gender project without a gender analysis",
+    "4|G5|marker.gender_analysis|description|konsanalyse*|against|None|gender_analysis|1.5"
+    "|nes deltagelse der er ikke gennemfort en konsanalyse",
+    "5|G6|protection.sgbv|title|domestic violence|for|protection|gender_objective|3.0|dome"
+    "stic violence hotline",
+    "5|G6|protection.sgbv|description|domestic violence|for|protection|gender_objective|3."
+    "0|line and shelters for women survivors of domestic violence police training on case "
+    "handling indicat",
+    "5|G6|protection.sgbv|description|shelters for women|for|protection|gender_objective|3"
+    ".0|a hotline and shelters for women survivors of domestic violence police tr",
+    "5|G6|marker.gender_indicator|indicators|of beneficiaries who are female|for|None|gend"
+    "er_indicator|1.5|of beneficiaries who are female",
+    "5|G6|marker.sex_disaggregated|description|disaggregated by sex and age|for|None|sex_d"
+    "isaggregated|0.75|ning on case handling indicators will be disaggregated by sex and a"
+    "ge",
+    "7|G8|context.fragile|recipient_country|SOM (extremely fragile, OECD States of Fragili"
+    "ty 2025, not verified)|for|None|context|1.0|",
+    "7|G8|relief.womens_needs|description|women s committees|for|relief_recovery|gender_ob"
+    "jective|2.5|design did not draw on a gender analysis women s committees manage the we"
+    "lls 1 2 of members are wome",
+    "7|G8|marker.gender_analysis|description|gender analysis|against|None|gender_analysis|"
+    "1.5|astoralists the design did not draw on a gender analysis women s committees manag"
+    "e the wells 1 2",
+    "7|G8|marker.gender_indicator|description|are women|for|None|gender_indicator|1.5|mmit"
+    "tees manage the wells 1 2 of members are women",
+    "7|G8|marker.gender_indicator|indicators|number of women|for|None|gender_indicator|1.5"
+    "|number of women on water committees",
+    "8|G9|context.fragile|recipient_country|COD (extremely fragile, OECD States of Fragili"
+    "ty 2025, not verified)|for|None|context|1.0|",
+    "8|G9|context.conflict|title|conflict|for|None|context|1.0|ending impunity for conflic"
+    "t related sexual violence",
+    "8|G9|context.conflict|description|armed group*|for|None|context|1.0|o prosecute sexua"
+    "l violence committed by armed groups survivors of gender based violence and",
+    "8|G9|participation.womens_organisations|description|women s rights organisation*|for|"
+    "participation|gender_objective|2.5|s survivors of gender based violence and women s r"
+    "ights organisations receive support from the women s peace",
+    "8|G9|participation.womens_organisations|description|Women's Peace and Humanitarian Fu"
+    "nd|for|participation|gender_objective|2.5|s organisations receive support from the wo"
+    "men s peace and humanitarian fund",
+    "8|G9|protection.sgbv|description|survivors of gender based violence|for|protection|ge"
+    "nder_objective|3.0|exual violence committed by armed groups survivors of gender based"
+    " violence and women s rights organisations receive",
+    "8|G9|protection.sgbv|indicators|CRSV|for|protection|gender_objective|3.0|number of cr"
+    "sv cases prosecuted of survivors accompanie",
+    "8|G9|prevention.impunity|title|impunity for conflict related sexual violence|for|prev"
+    "ention|gender_objective|3.0|ending impunity for conflict related sexual violence",
+    "8|G9|prevention.impunity|description|prosecute sexual violence|for|prevention|gender_"
+    "objective|3.0|support to mobile courts to prosecute sexual violence committed by arme"
+    "d groups survivors of g",
+    "8|G9|marker.principal_purpose|description|Women's Peace and Humanitarian Fund|for|Non"
+    "e|gender_objective|2.0|s organisations receive support from the women s peace and hum"
+    "anitarian fund",
+    "9|G10|participation.security_sector|description|women police*|for|participation|gende"
+    "r_objective|2.5|security sector reform with women police officers not a gender projec"
+    "t without a",
+    "9|G10|marker.gender_analysis|description|gender analysis|against|None|gender_analysis"
+    "|1.5|officers not a gender project without a gender analysis",
+    "9|G10|marker.women_mention|description|gender|against|None|women_mention|0.5|reform w"
+    "ith women police officers not a gender project without a gender analysis",
 ]

@@ -269,6 +269,8 @@ CREATE TABLE IF NOT EXISTS screening_results (
     summary         VARCHAR,
     screened_at     TIMESTAMP NOT NULL
 );
+-- Schema 10 records why a project is in a WPS setting (codebook rule 1).
+ALTER TABLE screening_results ADD COLUMN IF NOT EXISTS setting_basis VARCHAR;
 COMMENT ON TABLE screening_results IS 'One row per current project and rubric version: what the project does for Women, Peace and Security and gender equality, as the evidence in screening_evidence supports. Results of superseded project rows are removed when a newer upload replaces them.';
 COMMENT ON COLUMN screening_results.upload_id IS 'The upload of the project row screened (with sheet and row_number, the key into projects).';
 COMMENT ON COLUMN screening_results.sheet IS 'Sheet of the project row screened.';
@@ -281,7 +283,8 @@ COMMENT ON COLUMN screening_results.protection IS 'UNSCR 1325 protection pillar:
 COMMENT ON COLUMN screening_results.prevention IS 'UNSCR 1325 prevention pillar: 0 absent, 1 passing mention, 2 explicit aim or component.';
 COMMENT ON COLUMN screening_results.relief_recovery IS 'UNSCR 1325 relief and recovery pillar: 0 absent, 1 passing mention, 2 explicit aim or component.';
 COMMENT ON COLUMN screening_results.wps_relevant IS 'True when the evidence shows the project works on Women, Peace and Security.';
-COMMENT ON COLUMN screening_results.wps_setting IS 'True when the project is in a fragile or conflict-affected setting (recipient on the fragility list, or conflict named in the text).';
+COMMENT ON COLUMN screening_results.wps_setting IS 'True when the project is in a fragile or conflict-affected setting (recipient on the fragility list of its years, conflict or crisis named in the text, or humanitarian); setting_basis says which.';
+COMMENT ON COLUMN screening_results.setting_basis IS 'Why wps_setting holds, the first basis that applies: list: <list and edition> (the recipient is on the fragile-contexts list of the project''s years, e.g. list: OECD States of Fragility 2020), text (the text describes conflict, displacement or a crisis), humanitarian (humanitarian channel or purpose code), or none. NULL for results screened before schema 10.';
 COMMENT ON COLUMN screening_results.marker_scheme IS 'dac (OECD DAC gender marker) or gam (IASC Gender with Age Marker, humanitarian).';
 COMMENT ON COLUMN screening_results.marker_claimed IS 'The marker the donor claimed: DAC 0-2, or for humanitarian projects the GAM code 0-4; NULL when none.';
 COMMENT ON COLUMN screening_results.marker_assessed IS 'DAC marker the evidence supports (0 not targeted, 1 significant, 2 principal) under the DAC definitions and minimum criteria.';
