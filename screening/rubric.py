@@ -103,6 +103,19 @@ class Criterion:
         return self.message.format_map(_Blank(values))
 
 
+@dataclass(frozen=True)
+class Role:
+    """What a sentence says about the project, read from cue phrases in it (codebook rule 3:
+    an aim, activity, target or indicator is explicit; a risk, context or passing mention is
+    not)."""
+
+    id: str
+    bit: int
+    label: str
+    source: str
+    cues: tuple[str, ...]
+
+
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return ""
@@ -112,9 +125,11 @@ class _Blank(dict):
 class TermTable:
     """Every (criterion, term) pair the automaton looks for, as parallel arrays."""
 
-    criterion: np.ndarray  # index into Rubric.criteria; -1 for negation cues
+    criterion: np.ndarray  # index into Rubric.criteria; -1 for negation and role cues
     text: list[str]  # the term as written in the rubric (shown as evidence)
-    kind: np.ndarray  # 0 evidence, 1 negation cue
+    kind: np.ndarray  # 0 evidence, 1 negation cue, 2 role cue
+    role_bit: np.ndarray  # for role cues, the bit of their role (Rubric.roles); 0 otherwise
+    partner: np.ndarray  # bool: the term is a partner's name
     field_ok: np.ndarray  # bool [term, text field]: may this term count in that field?
     matcher: Matcher
     pattern_ptr: np.ndarray  # CSR: terms of pattern p are order[pattern_ptr[p]:pattern_ptr[p+1]]
@@ -141,6 +156,7 @@ class Rubric:
     scoring: dict[str, Any]
     negation: dict[str, Any]
     language_cues: dict[str, tuple[str, ...]]
+    roles: tuple[Role, ...]
     benchmarks: tuple[dict[str, Any], ...]
     fragile: pd.DataFrame  # iso3, name, list, list_name, edition, category, from_year, to_year, ...
     raw: dict[str, Any]
@@ -156,12 +172,23 @@ class Rubric:
         text: list[str] = []
         kind: list[int] = []
         fields_ok: list[list[bool]] = []
+        bits: list[int] = []  # role cues: the bit of their role
+        named: list[bool] = []  # partner names
 
-        def _add(criterion: int, term: str, term_kind: int, mask: list[bool]) -> None:
+        def _add(
+            criterion: int,
+            term: str,
+            term_kind: int,
+            mask: list[bool],
+            bit: int = 0,
+            partner: bool = False,
+        ) -> None:
             crit.append(criterion)
             text.append(term)
             kind.append(term_kind)
             fields_ok.append(mask)
+            bits.append(bit)
+            named.append(partner)
 
         for i, c in enumerate(self.criteria):
             mask = [f in c.fields for f in TEXT_FIELDS]
@@ -170,10 +197,13 @@ class Rubric:
                 _add(i, t, 0, mask)
             pmask = [f in PARTNER_FIELDS for f in TEXT_FIELDS]
             for t in c.partners:
-                _add(i, t, 0, pmask)
+                _add(i, t, 0, pmask, partner=True)
         everywhere = [True] * len(TEXT_FIELDS)
         for t in sorted({t for lang in self.negation.get("cues", {}).values() for t in lang}):
             _add(-1, t, 1, everywhere)
+        for r in self.roles:
+            for t in r.cues:
+                _add(-1, t, 2, everywhere, bit=r.bit)
         matcher = Matcher(text)
         order = np.argsort(matcher.term_pattern, kind="stable")
         counts = np.bincount(matcher.term_pattern, minlength=len(matcher.patterns))
@@ -182,6 +212,8 @@ class Rubric:
             criterion=np.asarray(crit, dtype=np.int64),
             text=text,
             kind=np.asarray(kind, dtype=np.int8),
+            role_bit=np.asarray(bits, dtype=np.int64),
+            partner=np.asarray(named, dtype=bool),
             field_ok=np.asarray(fields_ok, dtype=bool).reshape(-1, len(TEXT_FIELDS)),
             matcher=matcher,
             pattern_ptr=ptr,
@@ -243,6 +275,18 @@ class Rubric:
     def column(self, attr: str) -> np.ndarray:
         """One attribute of every criterion as an array indexed like ``criteria``."""
         return np.asarray([getattr(c, attr) for c in self.criteria])
+
+    @cached_property
+    def role_combinations(self) -> list[str]:
+        """The name of every combination of role bits (``aim,activity``; ``none``), by value."""
+        return [
+            ",".join(r.id for r in self.roles if code & r.bit) or "none"
+            for code in range(1 << len(self.roles))
+        ]
+
+    def role_bits(self, *ids: str) -> int:
+        """The bits of the named sentence roles (0 for roles the rubric does not define)."""
+        return sum(r.bit for r in self.roles if r.id in ids)
 
     @cached_property
     def pillar_matrix(self) -> np.ndarray:
@@ -340,6 +384,24 @@ def _criterion(spec: dict[str, Any]) -> Criterion:
     )
 
 
+ROLE_IDS = ("main_aim", "aim", "activity", "target", "primary_group", "example", "risk")
+
+
+def _roles(specs: list[dict[str, Any]], path: str) -> tuple[Role, ...]:
+    """The rubric's sentence roles, each a bit; unknown or missing roles are a config error."""
+    out = []
+    for i, spec in enumerate(specs):
+        rid = spec.get("id")
+        missing = [k for k in ("id", "label", "source", "cues") if not spec.get(k)]
+        if missing or rid not in ROLE_IDS:
+            raise ConfigurationError(
+                f"rubric {path}: role {rid!r} must be one of {ROLE_IDS} and have {missing}"
+            )
+        cues = tuple(str(t) for lang in spec["cues"].values() for t in lang)
+        out.append(Role(rid, 1 << i, str(spec["label"]), str(spec["source"]), cues))
+    return tuple(out)
+
+
 def read_fragile(path: Path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype="string", comment="#")
     missing = set(FRAGILE_COLUMNS) - set(frame.columns)
@@ -392,6 +454,7 @@ def _load(path: str, text: str) -> Rubric:
         scoring=data.get("scoring", {}),
         negation=data.get("negation", {}),
         language_cues={k: tuple(v) for k, v in (data.get("language_cues") or {}).items()},
+        roles=_roles(data.get("roles") or [], path),
         benchmarks=tuple(data.get("benchmarks") or ()),
         fragile=read_fragile(fragile_path),
         raw=data,

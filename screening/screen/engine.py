@@ -56,6 +56,7 @@ EVIDENCE_COLUMNS = [
     "pillar",
     "role",
     "weight",
+    "sentence_role",
     "context",
 ]
 KEY_COLUMNS = ("upload_id", "sheet", "row_number")
@@ -165,7 +166,15 @@ def _evidence_frame(
     key = (
         ((hits.row * n_crit + hits.crit) * n_f + hits.field) * width + hits.text
     ) * 2 + against.astype(np.int64)
-    _, first = np.unique(key, return_index=True)  # sorted by row, criterion, field
+    # Of the same phrase in several sentences, show the one that states something about the
+    # project (an aim, activity or target, not a risk) when there is one, else the first.
+    pl = rubric.scoring.get("pillar", {})
+    stated = ((hits.roles & rubric.role_bits(*pl.get("explicit_roles", []))) != 0) & (
+        (hits.roles & rubric.role_bits(*pl.get("passing_roles", []))) == 0
+    )
+    order = np.lexsort((~stated, key))  # by key (row, criterion, field...), stated first
+    ks = key[order]
+    first = order[np.concatenate([[True], ks[1:] != ks[:-1]])] if len(ks) else order
     row, crit = hits.row[first], hits.crit[first]
     crits = rubric.criteria
 
@@ -190,6 +199,9 @@ def _evidence_frame(
             "pillar": per_criterion([",".join(c.pillars) or None for c in crits]),
             "role": per_criterion([c.marker or c.kind for c in crits]),
             "weight": rubric.column("weight").astype(float)[crit],
+            "sentence_role": pd.Categorical.from_codes(
+                hits.roles[first], categories=rubric.role_combinations
+            ),
             "context": _contexts(hits, first, folded),
         }
     )

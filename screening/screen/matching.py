@@ -34,6 +34,9 @@ class _Hits:
     negated: np.ndarray  # bool
     start: np.ndarray  # int: where the match starts in its field's folded text (0 if not text)
     end: np.ndarray  # int: one past its end; the context snippet is cut only for stored rows
+    # int: bits of the roles of the sentence it is in (Rubric.roles); 0 if not text
+    roles: np.ndarray
+    named: np.ndarray  # bool: a partner's name (a hint, not evidence of what the project does)
 
 
 def _arrow_text(series: pd.Series) -> pa.Array:
@@ -120,6 +123,10 @@ def _judge_sentences(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
 
     cue = kind == 1
     cue_start, cue_end = start[cue], end[cue]
+    # Each row is one sentence: its roles are the bits of every role cue in it.
+    role_cue = kind == 2
+    sentence_roles = np.zeros(len(corpus.offsets) - 1, dtype=np.int64)
+    np.bitwise_or.at(sentence_roles, row[role_cue], t.role_bit[term[role_cue]])
 
     ev = (kind == 0) & t.field_ok[term, field_idx]
     term, start, end, row = term[ev], start[ev], end[ev], row[ev]
@@ -172,6 +179,8 @@ def _judge_sentences(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
         negated=negated,
         start=start,
         end=end,
+        roles=sentence_roles[row],
+        named=t.partner[term],
     )
     return hits
 
@@ -239,6 +248,8 @@ def _fixed(rows: np.ndarray, crit: int, field: int, text: int | np.ndarray) -> _
         negated=np.zeros(k, dtype=bool),
         start=np.zeros(k, dtype=np.int64),
         end=np.zeros(k, dtype=np.int64),
+        roles=np.zeros(k, dtype=np.int64),
+        named=np.zeros(k, dtype=bool),
     )
 
 
@@ -307,7 +318,7 @@ def _select(hits: _Hits, keep: np.ndarray) -> _Hits:
 def _concat(parts: list[_Hits]) -> _Hits:
     if not parts:
         e = np.empty(0, dtype=np.int64)
-        return _Hits(e, e, e, e, e.astype(bool), e.astype(bool), e, e)
+        return _Hits(e, e, e, e, e.astype(bool), e.astype(bool), e, e, e, e.astype(bool))
     return _Hits(
         *(np.concatenate([getattr(p, f) for p in parts]) for f in _Hits.__dataclass_fields__)
     )

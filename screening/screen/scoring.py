@@ -9,6 +9,7 @@ import pandas as pd
 from screening.rubric import FIELDS, PILLARS, SETTING_BASES, Rubric
 from screening.screen.matching import _Hits
 
+TEXT_FIELDS_FOR_MARKER = ("title", "description", "objectives", "indicators")
 LEVEL_WORDS = {1: "passing", 2: "explicit"}
 PILLAR_LABEL = {
     "participation": "participation",
@@ -54,44 +55,68 @@ def _score(rubric: Rubric, hits: _Hits, n: int) -> dict[str, np.ndarray]:
     role = np.array([cr.marker or "" for cr in crits])
     P = rubric.pillar_matrix
 
-    scoring_crit = np.isin(severity, ["core", "supporting"]) & (kind != "counter")
-    S = np.where(scoring_crit[None, :], M, 0.0) @ P
-    passing = (present & (severity == "passing")[None, :]).astype(float) @ P > 0
-    thresholds = sc.get("pillar", {})
-    level = np.where(
-        float(thresholds.get("explicit", 3.5)) <= S,
-        2,
-        np.where((float(thresholds.get("passing", 1.0)) <= S) | passing, 1, 0),
-    )
     setting = (present & (kind == "context")[None, :]).any(axis=1)
     basis = _setting_basis(rubric, hits, present, n)
-    level = level * setting[:, None]
+
+    # Every evidence hit has a level of its own, from where it stands (codebook rule 3); a
+    # pillar takes the highest, so many passing mentions are still one passing mention.
+    live = ~hits.negated & ~hits.against
+    hr, hc, hf, hroles = hits.row[live], hits.crit[live], hits.field[live], hits.roles[live]
+    named = hits.named[live]
+    pl = sc.get("pillar", {})
+    explicit_field = np.isin(np.array(FIELDS), pl.get("explicit_fields", ["title"]))[hf]
+    explicit_role = (hroles & rubric.role_bits(*pl.get("explicit_roles", []))) != 0
+    risk = (hroles & rubric.role_bits(*pl.get("passing_roles", []))) != 0
+    stated = explicit_field | (explicit_role & ~risk)
+    hit_level = np.where(stated, 2, 1)
+    hint = np.isin(np.array(FIELDS), pl.get("hint_fields", []))[hf] | named
+    hit_level = np.where(hint, np.minimum(hit_level, 1), hit_level)
+    hit_level = np.where(np.isin(np.array(FIELDS), pl.get("no_level_fields", []))[hf], 0, hit_level)
+    hit_level = np.where(severity[hc] == "core", hit_level, np.minimum(hit_level, 1))
+    scoring = np.isin(severity, ["core", "supporting"]) & (kind == "pillar")
+    P = rubric.pillar_matrix
+    level = np.zeros((n, len(PILLARS)), dtype=np.int64)
+    feeds = scoring[hc]
+    for p in range(len(PILLARS)):
+        on = feeds & (P[hc, p] > 0)
+        np.maximum.at(level[:, p], hr[on], hit_level[on])
+    passing = (present & (severity == "passing")[None, :]).astype(float) @ P > 0
+    level = np.maximum(level, passing.astype(np.int64)) * setting[:, None]
     makes_relevant = np.array([cr.makes_relevant for cr in crits])
     relevant = setting & (
-        (S.max(axis=1) >= float(sc.get("wps_relevant_min_score", 1.0)))
-        | (present & makes_relevant[None, :]).any(axis=1)
+        (level.max(axis=1) >= 1) | (present & makes_relevant[None, :]).any(axis=1)
     )
 
+    # The marker likewise: a gender aim in the title or the main objective is principal (2),
+    # a deliberate objective, activity, target or primary target group significant (1).
     mk = sc.get("marker", {})
     objective_roles = mk.get("objective_roles", ["gender_objective"])
     marker_crit = (role != "") & (kind != "context")
     G = np.where(marker_crit[None, :], M, 0.0).sum(axis=1)
-    objective = np.isin(role, objective_roles)
-    has_objective = (np.where(objective[None, :], M, 0.0) > 0).any(axis=1)
-    principal_fields = np.isin(np.array(FIELDS), mk.get("principal_fields", ["title"]))
-    in_principal = np.zeros((n, n_crit), dtype=bool)
-    sel = principal_fields[f]
-    in_principal[r[sel], c[sel]] = True
-    cue_crit = np.array([cr.principal_cue for cr in crits])
-    principal_role = np.isin(role, mk.get("principal_roles", objective_roles))
-    principal_cue = (in_principal & principal_role[None, :]).any(axis=1) | (
-        present & cue_crit[None, :]
-    ).any(axis=1)
-    assessed = np.where(
-        has_objective & (float(mk.get("principal", 6.0)) <= G) & principal_cue,
-        2,
-        np.where(has_objective & (float(mk.get("significant", 3.0)) <= G), 1, 0),
+    hrole = role[hc]
+    objective = np.isin(hrole, objective_roles) & (kind[hc] != "context")
+    principal_role = np.isin(hrole, mk.get("principal_roles", ["gender_objective"]))
+    main_aim = (hroles & rubric.role_bits(*mk.get("principal_sentence_roles", []))) != 0
+    in_title = np.isin(np.array(FIELDS), mk.get("principal_fields", ["title"]))[hf]
+    counted = np.isin(np.array(FIELDS), mk.get("objective_fields", []))[hf]
+    deliberate = (hroles & rubric.role_bits(*mk.get("objective_sentence_roles", []))) != 0
+    primary = (hroles & rubric.role_bits(*mk.get("target_group_roles", []))) != 0
+    text_field = np.isin(np.array(FIELDS), list(TEXT_FIELDS_FOR_MARKER))[hf] & ~named
+    mention = np.isin(hrole, mk.get("mention_roles", []))
+    marker_level = np.select(
+        [
+            objective & principal_role & (in_title | (main_aim & ~risk)),
+            objective & text_field & (in_title | counted | (deliberate & ~risk)),
+            mention & text_field & (primary | deliberate) & ~risk,
+        ],
+        [2, 1, 1],
+        default=0,
     )
+    assessed = np.zeros(n, dtype=np.int64)
+    np.maximum.at(assessed, hr, marker_level)
+    cue_crit = np.array([cr.principal_cue for cr in crits])
+    principal_cue = (present & cue_crit[None, :]).any(axis=1)
+    assessed = np.where(principal_cue & (assessed >= 1), 2, assessed)
     return {
         "level": level,
         "setting": setting,

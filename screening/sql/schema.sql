@@ -312,6 +312,8 @@ CREATE TABLE IF NOT EXISTS screening_evidence (
     weight         DOUBLE,
     context        VARCHAR
 );
+-- Schema 10: the role of the sentence the evidence stands in (codebook rule 3).
+ALTER TABLE screening_evidence ADD COLUMN IF NOT EXISTS sentence_role VARCHAR;
 COMMENT ON TABLE screening_evidence IS 'One row per criterion matched in a project: the evidence behind screening_results, for and against.';
 COMMENT ON COLUMN screening_evidence.upload_id IS 'The upload of the project row (with sheet and row_number, the key into projects and screening_results).';
 COMMENT ON COLUMN screening_evidence.sheet IS 'Sheet of the project row.';
@@ -326,6 +328,7 @@ COMMENT ON COLUMN screening_evidence.direction IS 'for, or against (negated, boi
 COMMENT ON COLUMN screening_evidence.pillar IS 'The UNSCR 1325 pillar the criterion feeds, if any.';
 COMMENT ON COLUMN screening_evidence.role IS 'What the criterion stands for in the rubric (a pillar, a DAC minimum criterion, context, counter-evidence).';
 COMMENT ON COLUMN screening_evidence.weight IS 'The criterion''s weight in the gender score.';
+COMMENT ON COLUMN screening_evidence.sentence_role IS 'What the sentence holding the phrase says about the project, from the rubric''s role cues (comma-separated): main_aim, aim, activity, target, primary_group, risk; none when no cue; none for codes, partners and countries. An aim, activity, target or primary target group makes a pillar phrase explicit (2), a risk or context sentence passing (1); the title, objectives and indicators are explicit by themselves. NULL for evidence stored before schema 10.';
 COMMENT ON COLUMN screening_evidence.context IS 'The text around the match.';
 
 
