@@ -24,6 +24,7 @@ from screening.screen.matching import (
     _scan_field,
     _select,
     _take,
+    gender_sentence_share,
 )
 from screening.screen.parallel import PARALLEL_FROM, screen_forked
 from screening.screen.scoring import _claims, _confidence, _score, _summaries
@@ -80,6 +81,7 @@ def _screen_batch(
     n = len(frame)
     parts: list[_Hits] = []
     covered = np.zeros(n, dtype=bool)  # the description is in a language the rubric covers
+    gender_share = np.zeros(n)  # share of the description's sentences about women or gender
     words = np.zeros(n, dtype=np.int64)
     folded: dict[str, Corpus] = {}
     cues = [w for ws in rubric.language_cues.values() for w in ws]
@@ -92,10 +94,12 @@ def _screen_batch(
         distinct, inv = _distinct(_arrow_text(frame[name]))
         corpus = folded[name] = fold_array(distinct)
         inverse[name] = inv
-        parts.append(_broadcast(_scan_field(rubric, corpus, fi), inv))
+        found = _scan_field(rubric, corpus, fi)
+        parts.append(_broadcast(found, inv))
         if name != "partner":
             if name == "description":
                 covered = _per_row(has_words_from(corpus, cues, min_cues), inv)
+                gender_share = _per_row(gender_sentence_share(rubric, corpus, found), inv)
             words += _per_row(corpus.word_counts(), inv)
     same_as_title = np.zeros(n, dtype=bool)
     if "title" in folded and "description" in folded:
@@ -112,7 +116,7 @@ def _screen_batch(
     if aggregate.any():
         # CRS bulk lines carry money, not project text: no evidence, nothing guessed.
         hits = _select(hits, ~aggregate[hits.row])
-    s = _score(rubric, hits, n)
+    s = _score(rubric, hits, n, gender_share)
     claims = _claims(rubric, frame, s["assessed"])
     confidence = _confidence(rubric, words, covered, same_as_title)
     assessed = pd.array(s["assessed"], dtype="Int8")

@@ -108,6 +108,28 @@ def _scan_field(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
     return placed
 
 
+def gender_sentence_share(rubric: Rubric, corpus: Corpus, hits: _Hits) -> np.ndarray:
+    """float per row of ``corpus``: the share of its sentences that hold gender evidence (an
+    objective, a pillar phrase, women or girls named), negated and counter-evidence aside.
+
+    A description most of whose sentences are about women, girls or gender equality is
+    "mostly a gender component" (codebook rule 4), however its title reads.
+    """
+    mk = rubric.scoring.get("marker", {})
+    roles = [*mk.get("objective_roles", []), *mk.get("mention_roles", [])]
+    gender = np.isin(np.array([c.marker or "" for c in rubric.criteria]), roles)
+    ok = gender[hits.crit] & ~hits.against & ~hits.named
+    starts = corpus.sentences.starts
+    sentence = np.searchsorted(starts, hits.start[ok], side="right") - 1
+    n = len(corpus.offsets) - 1
+    # The sentence pieces include each row's closing space: count pieces with a word in them.
+    length = np.diff(starts)
+    real = length > 1
+    per_row = np.bincount(corpus.sentences.rows[real], minlength=n)
+    holding = np.bincount(corpus.sentences.rows[np.unique(sentence)], minlength=n)
+    return holding / np.maximum(per_row, 1)
+
+
 def _judge_sentences(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
     """Matches in a corpus of one sentence a row, after suppression and negation."""
     t = rubric.terms

@@ -19,7 +19,9 @@ PILLAR_LABEL = {
 }
 
 
-def _score(rubric: Rubric, hits: _Hits, n: int) -> dict[str, np.ndarray]:
+def _score(
+    rubric: Rubric, hits: _Hits, n: int, gender_share: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Criterion scores -> pillar levels, setting, gender score and assessed marker."""
     sc = rubric.scoring
     crits = rubric.criteria
@@ -116,7 +118,10 @@ def _score(rubric: Rubric, hits: _Hits, n: int) -> dict[str, np.ndarray]:
     np.maximum.at(assessed, hr, marker_level)
     cue_crit = np.array([cr.principal_cue for cr in crits])
     principal_cue = (present & cue_crit[None, :]).any(axis=1)
-    assessed = np.where(principal_cue & (assessed >= 1), 2, assessed)
+    mostly = np.zeros(n, dtype=bool) if gender_share is None else (
+        gender_share >= float(mk.get("mostly_gender_share", 1.0))
+    )
+    assessed = np.where((principal_cue | mostly) & (assessed >= 1), 2, assessed)
     return {
         "level": level,
         "setting": setting,
