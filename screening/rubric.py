@@ -83,6 +83,9 @@ class Criterion:
     fields: tuple[str, ...] = DEFAULT_TEXT_FIELDS
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     acronyms: tuple[str, ...] = ()
+    # Concepts: groups of terms that must all occur in one sentence, whatever words people put
+    # between them ("women" ... "mediators"; "sexual violence" ... "prosecution").
+    concepts: tuple[tuple[tuple[str, ...], ...], ...] = ()
     partners: tuple[str, ...] = ()
     purpose_codes: tuple[int, ...] = ()
     fragile_contexts: bool = False
@@ -127,9 +130,11 @@ class TermTable:
 
     criterion: np.ndarray  # index into Rubric.criteria; -1 for negation and role cues
     text: list[str]  # the term as written in the rubric (shown as evidence)
-    kind: np.ndarray  # 0 evidence, 1 negation cue, 2 role cue
+    kind: np.ndarray  # 0 evidence, 1 negation cue, 2 role cue, 3 part of a concept
     role_bit: np.ndarray  # for role cues, the bit of their role (Rubric.roles); 0 otherwise
     partner: np.ndarray  # bool: the term is a partner's name
+    concept: np.ndarray  # for concept parts, the index in Rubric.concepts; -1 otherwise
+    group_bit: np.ndarray  # for concept parts, the bit of their group in the concept
     field_ok: np.ndarray  # bool [term, text field]: may this term count in that field?
     matcher: Matcher
     pattern_ptr: np.ndarray  # CSR: terms of pattern p are order[pattern_ptr[p]:pattern_ptr[p+1]]
@@ -141,6 +146,7 @@ class Vocabulary:
     texts: list[str]
     term_ids: np.ndarray  # term index -> text id
     code_ids: dict[int, int]  # purpose code -> text id
+    concept_ids: np.ndarray  # concept index -> text id (its groups' first terms, joined by ...)
     channel_ids: dict[str, int]  # channel -> text id
     fragile_ids: np.ndarray  # row of the fragile-contexts table -> text id
 
@@ -204,6 +210,15 @@ class Rubric:
         for r in self.roles:
             for t in r.cues:
                 _add(-1, t, 2, everywhere, bit=r.bit)
+        concept = [-1] * len(crit)
+        group_bit = [0] * len(crit)
+        for k, (ci, groups) in enumerate(self.concepts):
+            mask = [f in self.criteria[ci].fields for f in TEXT_FIELDS]
+            for g, group in enumerate(groups):
+                for t in group:
+                    _add(ci, t, 3, mask)
+                    concept.append(k)
+                    group_bit.append(1 << g)
         matcher = Matcher(text)
         order = np.argsort(matcher.term_pattern, kind="stable")
         counts = np.bincount(matcher.term_pattern, minlength=len(matcher.patterns))
@@ -214,11 +229,18 @@ class Rubric:
             kind=np.asarray(kind, dtype=np.int8),
             role_bit=np.asarray(bits, dtype=np.int64),
             partner=np.asarray(named, dtype=bool),
+            concept=np.asarray(concept, dtype=np.int64),
+            group_bit=np.asarray(group_bit, dtype=np.int64),
             field_ok=np.asarray(fields_ok, dtype=bool).reshape(-1, len(TEXT_FIELDS)),
             matcher=matcher,
             pattern_ptr=ptr,
             pattern_terms=order,
         )
+
+    @cached_property
+    def concepts(self) -> tuple[tuple[int, tuple[tuple[str, ...], ...]], ...]:
+        """Every concept of every criterion: (criterion index, its groups of terms)."""
+        return tuple((i, groups) for i, c in enumerate(self.criteria) for groups in c.concepts)
 
     @cached_property
     def vocabulary(self) -> Vocabulary:
@@ -233,6 +255,9 @@ class Rubric:
             return words.setdefault(text, len(words))
 
         term_ids = np.array([vid(t) for t in self.terms.text], dtype=np.int64)
+        concept_ids = np.array(
+            [vid(" ... ".join(g[0] for g in groups)) for _, groups in self.concepts], dtype=np.int64
+        )
         codes = {code: vid(str(code)) for c in self.criteria for code in c.purpose_codes}
         channels = {ch: vid(f"channel {ch}") for c in self.criteria for ch in c.channels}
         f = self.fragile
@@ -245,6 +270,7 @@ class Rubric:
             texts=list(words),
             term_ids=term_ids,
             code_ids=codes,
+            concept_ids=concept_ids,
             channel_ids=channels,
             fragile_ids=fragile,
         )
@@ -339,12 +365,23 @@ def check_criterion(spec: dict[str, Any]) -> list[str]:
     for f in _tuple(spec.get("fields")):
         if f not in TEXT_FIELDS:
             problems.append(f"{cid}: field {f!r} not in {TEXT_FIELDS}")
+    for groups in spec.get("concepts") or []:
+        if not isinstance(groups, list) or len(groups) < 2 or not all(groups):
+            problems.append(f"{cid}: a concept is a list of at least two groups of terms")
     for lang in spec.get("terms", {}) or {}:
         if lang not in LANGUAGES:
             problems.append(f"{cid}: language {lang!r} not in {LANGUAGES}")
     has_evidence = any(
         spec.get(k)
-        for k in ("terms", "acronyms", "partners", "purpose_codes", "fragile_contexts", "channels")
+        for k in (
+            "terms",
+            "acronyms",
+            "concepts",
+            "partners",
+            "purpose_codes",
+            "fragile_contexts",
+            "channels",
+        )
     )
     if not has_evidence:
         problems.append(
@@ -371,6 +408,10 @@ def _criterion(spec: dict[str, Any]) -> Criterion:
         fields=_tuple(spec.get("fields")) or DEFAULT_TEXT_FIELDS,
         terms=terms,
         acronyms=tuple(str(a) for a in _tuple(spec.get("acronyms"))),
+        concepts=tuple(
+            tuple(tuple(str(t) for t in group) for group in groups)
+            for groups in spec.get("concepts") or []
+        ),
         partners=tuple(str(a) for a in _tuple(spec.get("partners"))),
         purpose_codes=tuple(int(c) for c in _tuple(spec.get("purpose_codes"))),
         fragile_contexts=bool(spec.get("fragile_contexts", False)),

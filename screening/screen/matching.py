@@ -150,6 +150,8 @@ def _judge_sentences(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
     sentence_roles = np.zeros(len(corpus.offsets) - 1, dtype=np.int64)
     np.bitwise_or.at(sentence_roles, row[role_cue], t.role_bit[term[role_cue]])
 
+    part = (kind == 3) & t.field_ok[term, field_idx]
+    parts = term[part], start[part], end[part], row[part]
     ev = (kind == 0) & t.field_ok[term, field_idx]
     term, start, end, row = term[ev], start[ev], end[ev], row[ev]
     crit = t.criterion[term]
@@ -176,6 +178,10 @@ def _judge_sentences(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
     nested = np.array([c.kind in ("pillar", "marker") for c in crits])[crit] & keep
     if nested.any():
         keep &= ~(_inside_longer(start[nested], end[nested], start, end) & nested)
+    # Boilerplate, safeguarding and "not targeted" spans suppress the parts of a concept too;
+    # a beneficiary list does not ("women and youth leaders ... reconciliation" is a concept).
+    hard = suppresses & keep & np.array([c.severity == "counter" for c in crits])[crit]
+    concept_hits = _concepts(rubric, field_idx, *parts, start[hard], end[hard], sentence_roles)
     term, start, end, row, crit = term[keep], start[keep], end[keep], row[keep], crit[keep]
     negatable, counter = negatable[keep], counter[keep]
 
@@ -204,7 +210,59 @@ def _judge_sentences(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
         roles=sentence_roles[row],
         named=t.partner[term],
     )
-    return hits
+    if not len(concept_hits.row):
+        return hits
+    both = _concat([hits, concept_hits])
+    return _select(both, np.lexsort((both.start, both.row)))  # text order, as place() needs
+
+
+def _concepts(
+    rubric: Rubric,
+    field_idx: int,
+    term: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    row: np.ndarray,
+    span_start: np.ndarray,
+    span_end: np.ndarray,
+    sentence_roles: np.ndarray,
+) -> _Hits:
+    """Concepts found in a corpus of one sentence a row: every group of a concept present in
+    the sentence, whatever stands between them. The evidence spans from the first part to the
+    last."""
+    t = rubric.terms
+    if len(span_start) and len(start):
+        ok = ~_starts_inside(span_start, span_end, start)
+        term, start, end, row = term[ok], start[ok], end[ok], row[ok]
+    n_concepts = len(rubric.concepts)
+    if not len(term) or not n_concepts:
+        return _concat([])
+    key = row * n_concepts + t.concept[term]
+    order = np.argsort(key, kind="stable")
+    key, bit, start, end = key[order], t.group_bit[term][order], start[order], end[order]
+    cells, at = np.unique(key, return_index=True)
+    found = np.bitwise_or.reduceat(bit, at)
+    full = np.array([(1 << len(groups)) - 1 for _, groups in rubric.concepts])
+    fired = found == full[cells % n_concepts]
+    cells, at = cells[fired], at[fired]
+    lo = np.minimum.reduceat(start, np.flatnonzero(np.r_[True, key[1:] != key[:-1]]))[fired]
+    hi = np.maximum.reduceat(end, np.flatnonzero(np.r_[True, key[1:] != key[:-1]]))[fired]
+    concept = cells % n_concepts
+    rows = cells // n_concepts
+    crit = np.array([ci for ci, _ in rubric.concepts], dtype=np.int64)[concept]
+    k = len(rows)
+    return _Hits(
+        row=rows,
+        crit=crit,
+        field=np.full(k, field_idx, dtype=np.int64),
+        text=rubric.vocabulary.concept_ids[concept],
+        against=np.zeros(k, dtype=bool),
+        negated=np.zeros(k, dtype=bool),
+        start=lo,
+        end=hi,
+        roles=sentence_roles[rows],
+        named=np.zeros(k, dtype=bool),
+    )
 
 
 def _starts_inside(s_start: np.ndarray, s_end: np.ndarray, start: np.ndarray) -> np.ndarray:

@@ -82,6 +82,11 @@ def _score(
     for p in range(len(PILLARS)):
         on = feeds & (P[hc, p] > 0)
         np.maximum.at(level[:, p], hr[on], hit_level[on])
+    basis_of = np.array([c.basis or "" for c in crits])
+    for name, bases in pl.get("framing", {}).items():
+        framed = (present & np.isin(basis_of, bases)[None, :]).any(axis=1)
+        p = PILLARS.index(name)
+        level[:, p] = np.where(framed, level[:, p], np.minimum(level[:, p], 1))
     passing = (present & (severity == "passing")[None, :]).astype(float) @ P > 0
     level = np.maximum(level, passing.astype(np.int64)) * setting[:, None]
     makes_relevant = np.array([cr.makes_relevant for cr in crits])
@@ -118,8 +123,10 @@ def _score(
     np.maximum.at(assessed, hr, marker_level)
     cue_crit = np.array([cr.principal_cue for cr in crits])
     principal_cue = (present & cue_crit[None, :]).any(axis=1)
-    mostly = np.zeros(n, dtype=bool) if gender_share is None else (
-        gender_share >= float(mk.get("mostly_gender_share", 1.0))
+    mostly = (
+        np.zeros(n, dtype=bool)
+        if gender_share is None
+        else (gender_share >= float(mk.get("mostly_gender_share", 1.0)))
     )
     assessed = np.where((principal_cue | mostly) & (assessed >= 1), 2, assessed)
     return {
