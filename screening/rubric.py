@@ -33,7 +33,7 @@ DEFAULT_RUBRIC = RUBRICS_DIR / "wps.yaml"
 PILLARS = ("participation", "protection", "prevention", "relief_recovery")
 TEXT_FIELDS = ("title", "description", "objectives", "indicators", "partner")
 FIELDS = (*TEXT_FIELDS, "sector_code", "recipient_country", "channel")
-KINDS = ("context", "pillar", "marker", "counter")
+KINDS = ("context", "framing", "pillar", "marker", "counter")
 SEVERITIES = ("context", "core", "supporting", "passing", "counter")
 LANGUAGES = ("en", "da", "fr", "es")
 # The bases of a WPS setting, in the order the codebook records the first that applies.

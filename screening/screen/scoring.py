@@ -83,10 +83,11 @@ def _score(
         on = feeds & (P[hc, p] > 0)
         np.maximum.at(level[:, p], hr[on], hit_level[on])
     basis_of = np.array([c.basis or "" for c in crits])
+    framed = {}
     for name, bases in pl.get("framing", {}).items():
-        framed = (present & np.isin(basis_of, bases)[None, :]).any(axis=1)
+        framed[name] = (present & np.isin(basis_of, bases)[None, :]).any(axis=1)
         p = PILLARS.index(name)
-        level[:, p] = np.where(framed, level[:, p], np.minimum(level[:, p], 1))
+        level[:, p] = np.where(framed[name], level[:, p], np.minimum(level[:, p], 1))
     passing = (present & (severity == "passing")[None, :]).astype(float) @ P > 0
     level = np.maximum(level, passing.astype(np.int64)) * setting[:, None]
     makes_relevant = np.array([cr.makes_relevant for cr in crits])
@@ -121,6 +122,14 @@ def _score(
     )
     assessed = np.zeros(n, dtype=np.int64)
     np.maximum.at(assessed, hr, marker_level)
+    # Women as the target group of an activity, in a WPS setting, without a pillar's framing:
+    # a women-specific service, relief and recovery 1 (codebook rule 3).
+    if service := pl.get("women_service_pillar"):
+        served = np.zeros(n, dtype=bool)
+        served[hr[mention & (marker_level >= 1)]] = True
+        p = PILLARS.index(service)
+        service_level = np.where(framed.get(service, np.zeros(n, dtype=bool)), 2, 1)
+        level[:, p] = np.maximum(level[:, p], np.where(served & setting, service_level, 0))
     cue_crit = np.array([cr.principal_cue for cr in crits])
     principal_cue = (present & cue_crit[None, :]).any(axis=1)
     mostly = (
