@@ -181,7 +181,9 @@ def _judge_sentences(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
     # Boilerplate, safeguarding and "not targeted" spans suppress the parts of a concept too;
     # a beneficiary list does not ("women and youth leaders ... reconciliation" is a concept).
     hard = suppresses & keep & np.array([c.severity == "counter" for c in crits])[crit]
-    concept_hits = _concepts(rubric, field_idx, *parts, start[hard], end[hard], sentence_roles)
+    concept_hits = _concepts(
+        rubric, corpus, field_idx, *parts, start[hard], end[hard], sentence_roles
+    )
     term, start, end, row, crit = term[keep], start[keep], end[keep], row[keep], crit[keep]
     negatable, counter = negatable[keep], counter[keep]
 
@@ -218,6 +220,7 @@ def _judge_sentences(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
 
 def _concepts(
     rubric: Rubric,
+    corpus: Corpus,
     field_idx: int,
     term: np.ndarray,
     start: np.ndarray,
@@ -244,9 +247,12 @@ def _concepts(
     found = np.bitwise_or.reduceat(bit, at)
     full = np.array([(1 << len(groups)) - 1 for _, groups in rubric.concepts])
     fired = found == full[cells % n_concepts]
-    cells, at = cells[fired], at[fired]
+    cells = cells[fired]
     lo = np.minimum.reduceat(start, np.flatnonzero(np.r_[True, key[1:] != key[:-1]]))[fired]
     hi = np.maximum.reduceat(end, np.flatnonzero(np.r_[True, key[1:] != key[:-1]]))[fired]
+    window = int(rubric.scoring.get("concept_window_words", 1_000_000))
+    near = (corpus.word_index(hi) - corpus.word_index(lo)) <= window
+    cells, lo, hi = cells[near], lo[near], hi[near]
     concept = cells % n_concepts
     rows = cells // n_concepts
     crit = np.array([ci for ci, _ in rubric.concepts], dtype=np.int64)[concept]
