@@ -127,7 +127,8 @@ def gender_sentence_share(rubric: Rubric, corpus: Corpus, hits: _Hits) -> np.nda
     real = length > 1
     per_row = np.bincount(corpus.sentences.rows[real], minlength=n)
     holding = np.bincount(corpus.sentences.rows[np.unique(sentence)], minlength=n)
-    return holding / np.maximum(per_row, 1)
+    enough = holding >= int(mk.get("mostly_gender_min_sentences", 1))
+    return np.where(enough, holding / np.maximum(per_row, 1), 0.0)
 
 
 def _judge_sentences(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
