@@ -82,6 +82,12 @@ def _score(
     for p in range(len(PILLARS)):
         on = feeds & (P[hc, p] > 0)
         np.maximum.at(level[:, p], hr[on], hit_level[on])
+    # WPS relevant: a pillar's own evidence (not a passing list or a women-specific service), or
+    # the WPS agenda named, in a WPS setting.
+    makes_relevant = np.array([cr.makes_relevant for cr in crits])
+    relevant = setting & (
+        (level.max(axis=1) >= 1) | (present & makes_relevant[None, :]).any(axis=1)
+    )
     basis_of = np.array([c.basis or "" for c in crits])
     framed = {}
     for name, bases in pl.get("framing", {}).items():
@@ -90,10 +96,6 @@ def _score(
         level[:, p] = np.where(framed[name], level[:, p], np.minimum(level[:, p], 1))
     passing = (present & (severity == "passing")[None, :]).astype(float) @ P > 0
     level = np.maximum(level, passing.astype(np.int64)) * setting[:, None]
-    makes_relevant = np.array([cr.makes_relevant for cr in crits])
-    relevant = setting & (
-        (level.max(axis=1) >= 1) | (present & makes_relevant[None, :]).any(axis=1)
-    )
 
     # The marker likewise: a gender aim in the title or the main objective is principal (2),
     # a deliberate objective, activity, target or primary target group significant (1).
@@ -127,6 +129,9 @@ def _score(
     if service := pl.get("women_service_pillar"):
         served = np.zeros(n, dtype=bool)
         served[hr[mention & (marker_level >= 1)]] = True
+        # ... unless the project is about women's participation (a quota of committee members
+        # is participation, not a service).
+        served &= level[:, PILLARS.index("participation")] == 0
         p = PILLARS.index(service)
         service_level = np.where(framed.get(service, np.zeros(n, dtype=bool)), 2, 1)
         level[:, p] = np.maximum(level[:, p], np.where(served & setting, service_level, 0))
