@@ -86,6 +86,7 @@ class Criterion:
     # Concepts: groups of terms that must all occur in one sentence, whatever words people put
     # between them ("women" ... "mediators"; "sexual violence" ... "prosecution").
     concepts: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    lists_suppress_concepts: bool = False  # a beneficiary list around a part voids the concept
     partners: tuple[str, ...] = ()
     purpose_codes: tuple[int, ...] = ()
     fragile_contexts: bool = False
@@ -412,6 +413,7 @@ def _criterion(spec: dict[str, Any]) -> Criterion:
             tuple(tuple(str(t) for t in group) for group in groups)
             for groups in spec.get("concepts") or []
         ),
+        lists_suppress_concepts=bool(spec.get("lists_suppress_concepts", False)),
         partners=tuple(str(a) for a in _tuple(spec.get("partners"))),
         purpose_codes=tuple(int(c) for c in _tuple(spec.get("purpose_codes"))),
         fragile_contexts=bool(spec.get("fragile_contexts", False)),

@@ -182,8 +182,15 @@ def _judge_sentences(rubric: Rubric, corpus: Corpus, field_idx: int) -> _Hits:
     # Boilerplate, safeguarding and "not targeted" spans suppress the parts of a concept too;
     # a beneficiary list does not ("women and youth leaders ... reconciliation" is a concept).
     hard = suppresses & keep & np.array([c.severity == "counter" for c in crits])[crit]
+    lists = suppresses & keep & ~hard
     concept_hits = _concepts(
-        rubric, corpus, field_idx, *parts, start[hard], end[hard], sentence_roles
+        rubric,
+        corpus,
+        field_idx,
+        *parts,
+        (start[hard], end[hard]),
+        (start[lists], end[lists]),
+        sentence_roles,
     )
     term, start, end, row, crit = term[keep], start[keep], end[keep], row[keep], crit[keep]
     negatable, counter = negatable[keep], counter[keep]
@@ -227,17 +234,25 @@ def _concepts(
     start: np.ndarray,
     end: np.ndarray,
     row: np.ndarray,
-    span_start: np.ndarray,
-    span_end: np.ndarray,
+    hard: tuple[np.ndarray, np.ndarray],
+    lists: tuple[np.ndarray, np.ndarray],
     sentence_roles: np.ndarray,
 ) -> _Hits:
     """Concepts found in a corpus of one sentence a row: every group of a concept present in
     the sentence, whatever stands between them. The evidence spans from the first part to the
-    last."""
+    last. Parts inside boilerplate or a safeguarding clause do not count; parts inside a
+    beneficiary list only where the criterion says so (``lists_suppress_concepts``).
+    """
     t = rubric.terms
-    if len(span_start) and len(start):
-        ok = ~_starts_inside(span_start, span_end, start)
-        term, start, end, row = term[ok], start[ok], end[ok], row[ok]
+    ok = np.ones(len(term), dtype=bool)
+    if len(hard[0]) and len(start):
+        ok &= ~_starts_inside(*hard, start)
+    if len(lists[0]) and len(start):
+        listed = np.array(
+            [rubric.criteria[ci].lists_suppress_concepts for ci, _ in rubric.concepts]
+        )
+        ok &= ~(_starts_inside(*lists, start) & listed[t.concept[term]])
+    term, start, end, row = term[ok], start[ok], end[ok], row[ok]
     n_concepts = len(rubric.concepts)
     if not len(term) or not n_concepts:
         return _concat([])

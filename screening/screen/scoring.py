@@ -129,12 +129,21 @@ def _score(
     if service := pl.get("women_service_pillar"):
         served = np.zeros(n, dtype=bool)
         served[hr[mention & (marker_level >= 1)]] = True
-        # ... unless the project is about women's participation (a quota of committee members
-        # is participation, not a service).
-        served &= level[:, PILLARS.index("participation")] == 0
+        served &= setting
         p = PILLARS.index(service)
-        service_level = np.where(framed.get(service, np.zeros(n, dtype=bool)), 2, 1)
-        level[:, p] = np.maximum(level[:, p], np.where(served & setting, service_level, 0))
+        # Relief 2 with a relief framing (emergency relief, recovery, the humanitarian channel),
+        # unless the project is about women's participation (a quota of committee members is
+        # participation, not a service); relief 1 where no other pillar claims the activity.
+        relief_framed = (
+            present & np.isin(basis_of, pl.get("women_service_framing", []))[None, :]
+        ).any(axis=1)
+        participation = level[:, PILLARS.index("participation")] > 0
+        service_level = np.where(
+            served & relief_framed & ~participation,
+            2,
+            np.where(served & (level.max(axis=1) == 0), 1, 0),
+        )
+        level[:, p] = np.maximum(level[:, p], service_level)
     cue_crit = np.array([cr.principal_cue for cr in crits])
     principal_cue = (present & cue_crit[None, :]).any(axis=1)
     mostly = (
