@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from screening.rubric import PILLARS, Rubric, load_rubric  # noqa: E402
@@ -17,10 +19,17 @@ from screening.rubric import PILLARS, Rubric, load_rubric  # noqa: E402
 DOC = Path(__file__).resolve().parents[1] / "docs" / "rubric.md"
 KIND_TITLES = {
     "context": "Where the pillars apply (the WPS setting)",
+    "framing": "Relief and recovery framing",
     "pillar": "UNSCR 1325 pillars",
     "marker": "Gender marker minimum criteria (OECD DAC 2016; IASC GAM)",
     "counter": "Counter-evidence",
 }
+
+
+def _years(g: pd.DataFrame) -> str:
+    """An edition's years, open ends as '...'."""
+    lo, hi = (g[c].dropna() for c in ("from_year", "to_year"))
+    return f"{lo.iloc[0] if len(lo) else '...'}-{hi.iloc[0] if len(hi) else '...'}"
 
 
 def render(rb: Rubric) -> str:
@@ -42,23 +51,23 @@ def render(rb: Rubric) -> str:
         "",
         "## How a project is scored",
         "",
+        "The rubric implements the codebook of `FRAMEWORKS.md` (\u201cHow this project scores a "
+        "project\u201d); where the codebook is silent the rule below says what was decided.",
+        "",
         "1. **Evidence.** The title, description, objectives, indicators and partner are "
-        "lower-cased and "
-        "accent-folded, and every rubric phrase is looked for as whole words (a `*` marks a stem: "
-        "`participat*` matches *participation*, *participatory*), within one sentence: a phrase "
-        "never runs across a full stop, semicolon, question or exclamation mark. DAC purpose "
-        "codes, the "
-        "recipient's place "
-        "on the OECD fragility list and named partners are evidence too.",
+        "lower-cased and accent-folded, and every rubric phrase is looked for as whole words (a "
+        "`*` marks a stem: `participat*` matches *participation*, *participatory*), within one "
+        "sentence: a phrase never runs across a full stop, semicolon, question or exclamation "
+        "mark. A **concept** is two or more groups of phrases that must all occur in one "
+        f"sentence, within {sc.get('concept_window_words')} words, whatever stands between them "
+        "(\u201cwomen delegates and mediators\u201d, \u201csexual violence ... prosecution\u201d). "
+        "DAC purpose codes, the channel, the recipient's place on the fragility list of the "
+        "project's years and named partners are evidence too.",
         '2. **Counter-evidence first.** Boilerplate ("gender as a cross-cutting issue"), '
-        "safeguarding and "
-        'PSEA clauses, beneficiary lists ("women and youth") and statements that the project does '
-        "not "
-        "target gender equality *suppress* the evidence inside them, and are shown as evidence "
-        "against. "
-        'The longest phrase wins: "gender-based violence" inside "survivors of gender-based '
-        'violence" '
-        "is one piece of evidence.",
+        'safeguarding and PSEA clauses, beneficiary lists ("women and youth") and statements '
+        "that the project does not target gender equality *suppress* the evidence inside them, "
+        'and are shown as evidence against. The longest phrase wins: "gender-based violence" '
+        'inside "survivors of gender-based violence" is one piece of evidence.',
         f"3. **Negation.** A negation cue up to {rb.negation.get('window_words')} words before a "
         "match, in the "
         'same sentence, turns the match against ("the design did not draw on a gender analysis"). '
@@ -68,42 +77,93 @@ def render(rb: Rubric) -> str:
             for lang, cues in rb.negation.get("cues", {}).items()
         )
         + ".",
-        "4. **Scores.** Each distinct phrase adds the criterion's weight times the field's weight "
-        f"({', '.join(f'{k} {v}' for k, v in sc.get('field_weights', {}).items())}); a criterion "
-        "adds at most "
-        f"{sc.get('criterion_cap')} times its weight per field.",
-        f"5. **Pillars.** A pillar's score (core and supporting criteria) of {pl.get('passing')} "
-        "or more is 1 "
-        f"(a passing mention), {pl.get('explicit')} or more is 2 (an explicit aim or component); a "
-        "passing-severity criterion (a beneficiary list) gives 1 at most. Pillars count only in a "
-        "WPS setting: "
-        "the recipient is on the fragility list, or the text or purpose code describes conflict, "
-        "post-conflict, armed violence or displacement. Outside it every pillar is 0.",
-        "6. **WPS relevant** when, in a WPS setting, a pillar scores "
-        f"{sc.get('wps_relevant_min_score')} or more "
-        "from core or supporting evidence, or the project names the WPS agenda.",
-        "7. **Assessed marker.** The gender score adds every marker criterion (counter-evidence "
-        "subtracts). "
-        f"1 (significant) when it reaches {mk.get('significant')} and there is evidence of an "
-        "objective "
-        f"({', '.join(mk.get('objective_roles', []))}); 2 (principal) when it reaches "
-        f"{mk.get('principal')} and "
-        f"gender equality is named in the {', '.join(mk.get('principal_fields', []))} or a "
-        "principal code or "
-        "partner is present. Sex-disaggregated data, mentions of women, boilerplate and "
-        "safeguarding alone "
-        "never make a 1.",
-        "8. **Flag.** DAC markers are compared exactly: `overclaimed` (claimed above assessed), "
+        "4. **Roles.** Each sentence's role is read from the cue phrases it holds (see *Sentence "
+        "roles* below): "
+        + ", ".join(f"`{r.id}` ({r.label.lower()})" for r in rb.roles)
+        + ". Every evidence row records the role of its sentence (`sentence_role`).",
+        "5. **Pillar levels.** Each piece of pillar evidence has a level of its own: 2 (explicit) "
+        f"in the {', '.join(pl.get('explicit_fields', []))}, or in a sentence whose role is "
+        f"{', '.join(pl.get('explicit_roles', []))} and not "
+        f"{', '.join(pl.get('passing_roles', []))}; 1 (passing) elsewhere, from a supporting "
+        "criterion, or from a partner's name. A purpose code alone gives no level "
+        f"({', '.join(pl.get('no_level_fields', []))}). A pillar takes its highest piece of "
+        "evidence: length does not add up, and many passing mentions are one passing mention. "
+        "A passing-severity criterion (a beneficiary list) gives 1 at most. "
+        + " ".join(
+            f"{p.replace('_', ' ')} is 1 at most without a framing of basis "
+            f"{', '.join(bases)} (a crisis or recovery framing, codebook rule 2)."
+            for p, bases in pl.get("framing", {}).items()
+        )
+        + (
+            f" Women or girls named as the target group of an activity are a women-specific "
+            f"service: {pl.get('women_service_pillar', '').replace('_', ' ')} 2 with a framing of "
+            f"basis {', '.join(pl.get('women_service_framing', []))} (unless the project is about "
+            "women's participation), 1 where no other pillar claims the activity."
+            if pl.get("women_service_pillar")
+            else ""
+        ),
+        "6. **WPS setting** (a gate: outside it every pillar is 0). The first basis that applies "
+        "is recorded as `setting_basis`: `list: <list and edition>` when the recipient is on the "
+        "fragile-contexts list of the project's years (see *Fragile-context lists* below), "
+        "`text` when the text or a peace-and-security purpose code describes conflict, "
+        "post-conflict, armed violence, displacement or a crisis, `humanitarian` for the "
+        "humanitarian channel or purpose codes, else `none`.",
+        "7. **WPS relevant** when, in a WPS setting, a pillar has evidence of its own (not only a "
+        "beneficiary list or a women-specific service), or the project names the WPS agenda.",
+        "8. **Assessed marker.** Each piece of gender evidence has a level too: 2 (principal) for "
+        f"a {', '.join(mk.get('principal_roles', []))} phrase in the "
+        f"{', '.join(mk.get('principal_fields', []))} or in a sentence stating the "
+        f"{', '.join(mk.get('principal_sentence_roles', []))}; 1 (significant) for evidence of "
+        f"{', '.join(mk.get('objective_roles', []))} in the "
+        f"{', '.join(mk.get('objective_fields', []))} or in a sentence whose role is "
+        f"{', '.join(mk.get('objective_sentence_roles', []))} (not a risk or an example), and "
+        "for women or girls named in such a sentence (a primary target group, a quota, a "
+        "women-specific activity); 0 otherwise. The marker takes the highest. A 1 becomes 2 when "
+        "the project is mostly a gender component (at least "
+        f"{mk.get('mostly_gender_share', 0):.0%} of the description's sentences, and "
+        f"{mk.get('mostly_gender_min_sentences')} or more, hold gender evidence) or a purpose "
+        "code or partner whose purpose is gender equality names it. Sex-disaggregated data, "
+        'mentions of gender or women outside what the project does, "gender-responsive" as '
+        "a qualifier, boilerplate and safeguarding never make a 1. The gender score (weights "
+        "of the distinct gender phrases, field weights "
+        f"{', '.join(f'{k} {v}' for k, v in sc.get('field_weights', {}).items())}, capped at "
+        f"{sc.get('criterion_cap')} times a criterion's weight) is shown for information.",
+        "9. **Flag.** DAC markers are compared exactly: `overclaimed` (claimed above assessed), "
         "`underclaimed`, `consistent`; no claim is `not_screened`. Humanitarian projects with a "
         "GAM code are "
         f"compared yes/no: GAM {sc.get('gam', {}).get('claim_from')}-4 claims a gender "
         "contribution, "
         "`overclaimed` is a claim with assessed 0, `underclaimed` no claim with assessed 1 or 2.",
-        f"9. **Confidence.** Low under {conf.get('low_words')} words (a description that repeats "
-        "the title "
+        f"10. **Confidence.** Low under {conf.get('low_words')} words (a description that "
+        "repeats the title "
         f"counts once) or when the description has fewer than {conf.get('language_cues')} "
         f"function words of a covered language ({', '.join(rb.language_cues)}); high from "
         f"{conf.get('high_words')} words; medium otherwise.",
+        "",
+        "## Sentence roles",
+        "",
+        *[
+            f"- `{r.id}`: {r.label}. Source: {r.source}. Cues: "
+            + ", ".join(f"`{c}`" for c in r.cues)
+            for r in rb.roles
+        ],
+        "",
+        "## Fragile-context lists",
+        "",
+        "`data/reference/fragile_contexts.csv`, one row per context and edition, each with its "
+        "source; an edition applies to the years from `from_year` to `to_year` (the years "
+        "nearer to it than to another edition). A project is on a list when any of its years "
+        "(start to end date) falls in an edition's years that names its recipient; without "
+        "dates, the latest edition applies. Rows marked *not verified* could not be checked "
+        "against a published list.",
+        "",
+        "| list | edition | years | contexts | verified |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {name} | {ed} | {_years(g)} | {len(g)} | "
+            f"{'yes' if (g['verified'] == 'yes').all() else 'no'} |"
+            for (name, ed), g in rb.fragile.groupby(["list_name", "edition"], sort=False)
+        ],
         "",
         "## Criteria",
         "",
@@ -140,11 +200,17 @@ def render(rb: Rubric) -> str:
                 lines.append("- Partners: " + ", ".join(c.partners))
             if c.purpose_codes:
                 lines.append("- DAC purpose codes: " + ", ".join(str(x) for x in c.purpose_codes))
-            if c.fragile_contexts:
-                eds = sorted(set(rb.fragile["edition"]))
+            for groups in c.concepts:
                 lines.append(
-                    f"- Recipient on the OECD States of Fragility list (edition {', '.join(eds)}, "
-                    f"{len(rb.fragile)} contexts, data/reference/fragile_contexts.csv)"
+                    "- Concept: "
+                    + " ... ".join("(" + ", ".join(f"`{t}`" for t in g) + ")" for g in groups)
+                )
+            if c.channels:
+                lines.append("- Channels: " + ", ".join(c.channels))
+            if c.fragile_contexts:
+                lines.append(
+                    "- Recipient on the fragile-contexts list of the project's years (see "
+                    "*Fragile-context lists*)"
                 )
             lines += [f"- Evidence reads: \u201c{c.message}\u201d", ""]
     lines += ["## Reference figures shown beside the portfolio", ""]

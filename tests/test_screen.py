@@ -562,18 +562,18 @@ GOLDEN_RESULTS = [
     "G1|bilateral|2|0|0|0|True|True|list: OECD States of Fragility 2025|dac|2|2|consistent"
     "|12.88|medium|48|WPS: participation explicit; gender principal (2); claimed DAC 2: co"
     "nsistent",
-    "G2|humanitarian|1|2|0|1|True|True|list: OECD States of Fragility 2025|gam|1|2|undercl"
-    "aimed|11.5|medium|24|WPS: participation passing, protection explicit, relief and reco"
-    "very passing; gender principal (2); claimed GAM 1: underclaimed",
+    "G2|humanitarian|1|2|0|2|True|True|list: OECD States of Fragility 2025|gam|1|2|undercl"
+    "aimed|12.75|medium|24|WPS: participation passing, protection explicit, relief and rec"
+    "overy explicit; gender principal (2); claimed GAM 1: underclaimed",
     "G3|bilateral|0|0|0|1|False|True|list: OECD States of Fragility 2025|dac|1|0|overclaim"
     "ed|-1.0|medium|38|WPS: relief and recovery passing; gender not targeted (0); claimed "
     "DAC 1: overclaimed",
-    "G4|bilateral|1|2|0|0|True|True|list: OECD States of Fragility 2025|dac|2|2|consistent"
-    "|14.5|medium|32|WPS: participation passing, protection explicit; gender principal (2)"
-    "; claimed DAC 2: consistent",
-    "G5|bilateral|2|1|0|0|True|True|list: OECD States of Fragility 2025|None|None|2|not_sc"
-    "reened|17.25|medium|23|WPS: participation explicit, protection passing; gender princi"
-    "pal (2); no marker claimed",
+    "G4|bilateral|2|2|0|0|True|True|list: OECD States of Fragility 2025|dac|2|2|consistent"
+    "|15.75|medium|32|WPS: participation explicit, protection explicit; gender principal ("
+    "2); claimed DAC 2: consistent",
+    "G5|bilateral|2|2|0|0|True|True|list: OECD States of Fragility 2025|None|None|2|not_sc"
+    "reened|17.25|medium|23|WPS: participation explicit, protection explicit; gender princ"
+    "ipal (2); no marker claimed",
     "G6|bilateral|0|0|0|0|False|False|none|dac|0|2|underclaimed|12.0|medium|31|not a WPS s"
     "etting; gender principal (2); claimed DAC 0: underclaimed",
     "G7|bilateral|0|0|0|0|False|False|none|None|None|0|not_screened|0.0|low|0|not a WPS se"
@@ -591,160 +591,193 @@ GOLDEN_RESULTS = [
 ]
 GOLDEN_EVIDENCE = [
     "0|G1|context.fragile|recipient_country|AFG (extremely fragile, OECD States of Fragili"
-    "ty 2025, not verified)|for|None|context|1.0|",
-    "0|G1|context.conflict|sector_code|15220|for|None|context|1.0|",
+    "ty 2025, not verified)|for|None|context|1.0|none|",
+    "0|G1|context.conflict|sector_code|15220|for|None|context|1.0|none|",
     "0|G1|participation.decision_making|title|women s participation|for|participation|gend"
-    "er_objective|2.5|women s participation in district peace councils",
+    "er_objective|2.5|none|women s participation in district peace councils",
     "0|G1|participation.decision_making|description|participation of women|for|participati"
-    "on|gender_objective|2.5|the programme strengthens the participation of women in peace"
-    " councils it trains women mediat",
+    "on|gender_objective|2.5|activity|the programme strengthens the participation of women"
+    " in peace councils it trains women mediat",
     "0|G1|participation.decision_making|description|women mediator*|for|participation|gend"
-    "er_objective|2.5|ion of women in peace councils it trains women mediators a gender an"
-    "alysis carried out in 2021",
+    "er_objective|2.5|activity|ion of women in peace councils it trains women mediators a "
+    "gender analysis carried out in 2021",
     "0|G1|participation.decision_making|description|women in peace*|for|participation|gend"
-    "er_objective|2.5|ogramme strengthens the participation of women in peace councils it "
-    "trains women mediators a ge",
+    "er_objective|2.5|activity|ogramme strengthens the participation of women in peace cou"
+    "ncils it trains women mediators a ge",
+    "0|G1|participation.decision_making|description|women ... mediator*|for|participation|"
+    "gender_objective|2.5|activity|ion of women in peace councils it trains women mediator"
+    "s a gender analysis carried out in 2021",
     "0|G1|participation.decision_making|indicators|women mediator*|for|participation|gende"
-    "r_objective|2.5|council members who are women number of women mediators trained",
+    "r_objective|2.5|activity,target|council members who are women number of women mediato"
+    "rs trained",
+    "0|G1|participation.decision_making|indicators|women ... mediator*|for|participation|g"
+    "ender_objective|2.5|activity,target|council members who are women number of women med"
+    "iators trained",
     "0|G1|marker.gender_analysis|description|gender analysis|for|None|gender_analysis|1.5|"
-    "ace councils it trains women mediators a gender analysis carried out in 2021 showed t"
-    "hat women he",
+    "none|ace councils it trains women mediators a gender analysis carried out in 2021 sho"
+    "wed that women he",
     "0|G1|marker.gender_indicator|indicators|number of women|for|None|gender_indicator|1.5"
-    "|share of council members who are women number of women mediators trained",
-    "0|G1|marker.gender_indicator|indicators|are women|for|None|gender_indicator|1.5|share"
-    " of council members who are women number of women mediators trained",
-    "0|G1|marker.women_mention|description|women|for|None|women_mention|0.5|analysis carri"
-    "ed out in 2021 showed that women held 4 5 of seats",
+    "|activity,target|share of council members who are women number of women mediators tra"
+    "ined",
+    "0|G1|marker.gender_indicator|indicators|are women|for|None|gender_indicator|1.5|targe"
+    "t,primary_group|share of council members who are women number of women mediators trai"
+    "ned",
+    "0|G1|marker.women_mention|description|women|for|None|women_mention|0.5|none|analysis "
+    "carried out in 2021 showed that women held 4 5 of seats",
     "1|G2|context.fragile|recipient_country|SSD (extremely fragile, OECD States of Fragili"
-    "ty 2025, not verified)|for|None|context|1.0|",
-    "1|G2|context.conflict|description|displaced|for|None|context|1.0|ment of rape and gbv"
-    " case management for displaced women and girls in camps no gender analy",
-    "1|G2|context.humanitarian|channel|channel humanitarian|for|None|context|1.0|",
+    "ty 2025, not verified)|for|None|context|1.0|none|",
+    "1|G2|context.conflict|description|displaced|for|None|context|1.0|activity,primary_gro"
+    "up|ment of rape and gbv case management for displaced women and girls in camps no gen"
+    "der analy",
+    "1|G2|context.humanitarian|channel|channel humanitarian|for|None|context|1.0|none|",
     "1|G2|participation.decision_making|description|women leader*|for|participation|gender"
-    "_objective|2.5|en and girls in camps no gender analysis women leaders were consulted",
-    "1|G2|protection.sgbv|title|GBV|for|protection|gender_objective|3.0|gbv response",
+    "_objective|2.5|none|en and girls in camps no gender analysis women leaders were consu"
+    "lted",
+    "1|G2|protection.sgbv|title|GBV|for|protection|gender_objective|3.0|none|gbv response",
     "1|G2|protection.sgbv|description|clinical management of rape|for|protection|gender_ob"
-    "jective|3.0|clinical management of rape and gbv case management for displaced wo",
+    "jective|3.0|activity,primary_group|clinical management of rape and gbv case managemen"
+    "t for displaced wo",
     "1|G2|protection.sgbv|description|gbv case management|for|protection|gender_objective|"
-    "3.0|clinical management of rape and gbv case management for displaced women and girls"
-    " in camps n",
+    "3.0|activity,primary_group|clinical management of rape and gbv case management for di"
+    "splaced women and girls in camps n",
     "1|G2|relief.womens_needs|description|displaced women|for|relief_recovery|gender_objec"
-    "tive|2.5|ment of rape and gbv case management for displaced women and girls in camps "
-    "no gender analysis wo",
-    "1|G2|marker.women_mention|description|girls|for|None|women_mention|0.5|case managemen"
-    "t for displaced women and girls in camps no gender analysis women leader",
+    "tive|2.5|activity,primary_group|ment of rape and gbv case management for displaced wo"
+    "men and girls in camps no gender analysis wo",
+    "1|G2|relief.womens_needs|description|women ... displaced|for|relief_recovery|gender_o"
+    "bjective|2.5|activity,primary_group|ment of rape and gbv case management for displace"
+    "d women and girls in camps no gender analysis women leaders were co",
+    "1|G2|marker.women_mention|description|girls|for|None|women_mention|0.5|activity,prima"
+    "ry_group|case management for displaced women and girls in camps no gender analysis wo"
+    "men leader",
     "1|G2|counter.not_targeted|description|no gender analysis|against|None|not_targeted|-3"
-    ".0|t for displaced women and girls in camps no gender analysis women leaders were con"
-    "sulted",
+    ".0|none|t for displaced women and girls in camps no gender analysis women leaders wer"
+    "e consulted",
     "2|G3|context.fragile|recipient_country|KEN (fragile, OECD States of Fragility 2025, n"
-    "ot verified)|for|None|context|1.0|",
+    "ot verified)|for|None|context|1.0|none|",
+    "2|G3|framing.relief|description|rehabilitation|for|None|framing|0.0|activity|rehabili"
+    "tation of feeder roads gender equality is a cro",
     "2|G3|counter.boilerplate|description|gender equality is a cross cutting|against|None|"
-    "boilerplate|-1.0|rehabilitation of feeder roads gender equality is a cross cutting is"
-    "sue and will be mainstreamed the contr",
+    "boilerplate|-1.0|none|rehabilitation of feeder roads gender equality is a cross cutti"
+    "ng issue and will be mainstreamed the contr",
     "2|G3|counter.safeguarding|description|prevention of sexual exploitation and abuse|aga"
-    "inst|None|safeguarding|0.0|contractor signs the code of conduct on prevention of sexu"
-    "al exploitation and abuse the project will benefit women and youth",
+    "inst|None|safeguarding|0.0|activity|contractor signs the code of conduct on preventio"
+    "n of sexual exploitation and abuse the project will benefit women and youth",
     "2|G3|counter.safeguarding|description|sexual exploitation and abuse|against|None|safe"
-    "guarding|0.0|gns the code of conduct on prevention of sexual exploitation and abuse t"
-    "he project will benefit women and youth",
-    "2|G3|counter.safeguarding|description|code of conduct|against|None|safeguarding|0.0|b"
-    "e mainstreamed the contractor signs the code of conduct on prevention of sexual explo"
-    "itation and",
+    "guarding|0.0|activity|gns the code of conduct on prevention of sexual exploitation an"
+    "d abuse the project will benefit women and youth",
+    "2|G3|counter.safeguarding|description|code of conduct|against|None|safeguarding|0.0|a"
+    "ctivity|be mainstreamed the contractor signs the code of conduct on prevention of sex"
+    "ual exploitation and",
     "2|G3|counter.beneficiary_list|description|women and youth|against|relief_recovery|ben"
-    "eficiary_list|0.0|ation and abuse the project will benefit women and youth",
+    "eficiary_list|0.0|activity|ation and abuse the project will benefit women and youth",
     "3|G4|context.fragile|recipient_country|MLI (fragile, OECD States of Fragility 2025, n"
-    "ot verified)|for|None|context|1.0|",
-    "3|G4|context.conflict|description|processus de paix|for|None|context|1.0|le genre la "
-    "participation des femmes aux processus de paix n est pas ciblee",
+    "ot verified)|for|None|context|1.0|none|",
+    "3|G4|context.conflict|description|processus de paix|for|None|context|1.0|target|le ge"
+    "nre la participation des femmes aux processus de paix n est pas ciblee",
     "3|G4|participation.decision_making|description|participation des femmes|for|participa"
-    "tion|gender_objective|2.5|ntes de violences basees sur le genre la participation des "
-    "femmes aux processus de paix n est pas ciblee",
+    "tion|gender_objective|2.5|target|ntes de violences basees sur le genre la participati"
+    "on des femmes aux processus de paix n est pas ciblee",
+    "3|G4|participation.decision_making|description|femmes ... mediatrice*|for|participati"
+    "on|gender_objective|2.5|target|basees sur le genre la participation des femmes aux pr"
+    "ocessus de paix n est pas ciblee",
     "3|G4|protection.sgbv|title|violences basees sur le genre|for|protection|gender_object"
-    "ive|3.0|violences basees sur le genre mopti",
+    "ive|3.0|none|violences basees sur le genre mopti",
     "3|G4|protection.sgbv|description|violences basees sur le genre|for|protection|gender_"
-    "objective|3.0|prise en charge des survivantes de violences basees sur le genre la par"
-    "ticipation des femmes aux processu",
+    "objective|3.0|activity|prise en charge des survivantes de violences basees sur le gen"
+    "re la participation des femmes aux processu",
     "3|G4|protection.sgbv|description|survivantes de violences|for|protection|gender_objec"
-    "tive|3.0|prise en charge des survivantes de violences basees sur le genre la particip"
-    "ation des",
+    "tive|3.0|activity|prise en charge des survivantes de violences basees sur le genre la"
+    " participation des",
     "3|G4|protection.sgbv|description|prise en charge des survivantes|for|protection|gende"
-    "r_objective|3.0|prise en charge des survivantes de violences basees sur le genre la p"
-    "art",
+    "r_objective|3.0|activity|prise en charge des survivantes de violences basees sur le g"
+    "enre la part",
     "3|G4|marker.gender_objective|objectives|egalite femmes hommes|for|None|gender_objecti"
-    "ve|2.0|egalite femmes hommes",
+    "ve|2.0|none|egalite femmes hommes",
     "4|G5|context.fragile|recipient_country|UGA (fragile, OECD States of Fragility 2025, n"
-    "ot verified)|for|None|context|1.0|",
-    "4|G5|context.conflict|title|fredsopbygning*|for|None|context|1.0|stotte til kvinders "
-    "deltagelse i fredsopbygning",
-    "4|G5|context.conflict|description|flygtning*|for|None|context|1.0|styrker indsatsen m"
-    "od konsbaseret vold i flygtningelejre og kvindernes deltagelse der er i",
+    "ot verified)|for|None|context|1.0|none|",
+    "4|G5|context.conflict|title|fredsopbygning*|for|None|context|1.0|activity|stotte til "
+    "kvinders deltagelse i fredsopbygning",
+    "4|G5|context.conflict|description|flygtning*|for|None|context|1.0|activity|styrker in"
+    "dsatsen mod konsbaseret vold i flygtningelejre og kvindernes deltagelse der er i",
     "4|G5|participation.decision_making|title|kvinders deltagelse|for|participation|gender"
-    "_objective|2.5|stotte til kvinders deltagelse i fredsopbygning",
+    "_objective|2.5|activity|stotte til kvinders deltagelse i fredsopbygning",
     "4|G5|participation.decision_making|description|kvindernes deltagelse|for|participatio"
-    "n|gender_objective|2.5|od konsbaseret vold i flygtningelejre og kvindernes deltagelse"
-    " der er ikke gennemfort en konsanalyse",
+    "n|gender_objective|2.5|activity|od konsbaseret vold i flygtningelejre og kvindernes d"
+    "eltagelse der er ikke gennemfort en konsanalyse",
     "4|G5|participation.womens_organisations|partner|UN Women|for|participation|gender_obj"
-    "ective|2.5|un women",
+    "ective|2.5|none|un women",
     "4|G5|protection.sgbv|description|konsbaseret vold|for|protection|gender_objective|3.0"
-    "|projektet styrker indsatsen mod konsbaseret vold i flygtningelejre og kvindernes del"
-    "tagel",
-    "4|G5|marker.principal_purpose|partner|UN Women|for|None|gender_objective|2.0|un women",
+    "|activity|projektet styrker indsatsen mod konsbaseret vold i flygtningelejre og kvind"
+    "ernes deltagel",
+    "4|G5|marker.principal_purpose|partner|UN Women|for|None|gender_objective|2.0|none|un women",
     "4|G5|marker.gender_analysis|description|konsanalyse*|against|None|gender_analysis|1.5"
-    "|nes deltagelse der er ikke gennemfort en konsanalyse",
-    "5|G6|protection.sgbv|title|domestic violence|for|protection|gender_objective|3.0|dome"
-    "stic violence hotline",
+    "|none|nes deltagelse der er ikke gennemfort en konsanalyse",
+    "5|G6|protection.sgbv|title|domestic violence|for|protection|gender_objective|3.0|none"
+    "|domestic violence hotline",
     "5|G6|protection.sgbv|description|domestic violence|for|protection|gender_objective|3."
-    "0|line and shelters for women survivors of domestic violence police training on case "
-    "handling indicat",
+    "0|primary_group|line and shelters for women survivors of domestic violence police tra"
+    "ining on case handling indicat",
     "5|G6|protection.sgbv|description|shelters for women|for|protection|gender_objective|3"
-    ".0|a hotline and shelters for women survivors of domestic violence police tr",
+    ".0|primary_group|a hotline and shelters for women survivors of domestic violence poli"
+    "ce tr",
     "5|G6|marker.gender_indicator|indicators|of beneficiaries who are female|for|None|gend"
-    "er_indicator|1.5|of beneficiaries who are female",
+    "er_indicator|1.5|target,primary_group|of beneficiaries who are female",
     "5|G6|marker.sex_disaggregated|description|disaggregated by sex and age|for|None|sex_d"
-    "isaggregated|0.75|ning on case handling indicators will be disaggregated by sex and a"
-    "ge",
+    "isaggregated|0.75|target|ning on case handling indicators will be disaggregated by se"
+    "x and age",
     "7|G8|context.fragile|recipient_country|SOM (extremely fragile, OECD States of Fragili"
-    "ty 2025, not verified)|for|None|context|1.0|",
+    "ty 2025, not verified)|for|None|context|1.0|none|",
     "7|G8|relief.womens_needs|description|women s committees|for|relief_recovery|gender_ob"
-    "jective|2.5|design did not draw on a gender analysis women s committees manage the we"
-    "lls 1 2 of members are wome",
+    "jective|2.5|activity|design did not draw on a gender analysis women s committees mana"
+    "ge the wells 1 2 of members are wome",
     "7|G8|marker.gender_analysis|description|gender analysis|against|None|gender_analysis|"
-    "1.5|astoralists the design did not draw on a gender analysis women s committees manag"
-    "e the wells 1 2",
-    "7|G8|marker.gender_indicator|description|are women|for|None|gender_indicator|1.5|mmit"
-    "tees manage the wells 1 2 of members are women",
+    "1.5|none|astoralists the design did not draw on a gender analysis women s committees "
+    "manage the wells 1 2",
+    "7|G8|marker.gender_indicator|description|are women|for|None|gender_indicator|1.5|prim"
+    "ary_group|mmittees manage the wells 1 2 of members are women",
     "7|G8|marker.gender_indicator|indicators|number of women|for|None|gender_indicator|1.5"
-    "|number of women on water committees",
+    "|target|number of women on water committees",
     "8|G9|context.fragile|recipient_country|COD (extremely fragile, OECD States of Fragili"
-    "ty 2025, not verified)|for|None|context|1.0|",
-    "8|G9|context.conflict|title|conflict|for|None|context|1.0|ending impunity for conflic"
-    "t related sexual violence",
-    "8|G9|context.conflict|description|armed group*|for|None|context|1.0|o prosecute sexua"
-    "l violence committed by armed groups survivors of gender based violence and",
+    "ty 2025, not verified)|for|None|context|1.0|none|",
+    "8|G9|context.conflict|title|conflict|for|None|context|1.0|none|ending impunity for co"
+    "nflict related sexual violence",
+    "8|G9|context.conflict|description|armed group*|for|None|context|1.0|activity|o prosec"
+    "ute sexual violence committed by armed groups survivors of gender based violence and",
     "8|G9|participation.womens_organisations|description|women s rights organisation*|for|"
-    "participation|gender_objective|2.5|s survivors of gender based violence and women s r"
-    "ights organisations receive support from the women s peace",
+    "participation|gender_objective|2.5|activity|s survivors of gender based violence and "
+    "women s rights organisations receive support from the women s peace",
     "8|G9|participation.womens_organisations|description|Women's Peace and Humanitarian Fu"
-    "nd|for|participation|gender_objective|2.5|s organisations receive support from the wo"
-    "men s peace and humanitarian fund",
+    "nd|for|participation|gender_objective|2.5|activity|s organisations receive support fr"
+    "om the women s peace and humanitarian fund",
+    "8|G9|participation.womens_organisations|description|women ... network|for|participati"
+    "on|gender_objective|2.5|activity|s survivors of gender based violence and women s rig"
+    "hts organisations receive support from the women s peace and humanitarian fund",
     "8|G9|protection.sgbv|description|survivors of gender based violence|for|protection|ge"
-    "nder_objective|3.0|exual violence committed by armed groups survivors of gender based"
-    " violence and women s rights organisations receive",
-    "8|G9|protection.sgbv|indicators|CRSV|for|protection|gender_objective|3.0|number of cr"
-    "sv cases prosecuted of survivors accompanie",
+    "nder_objective|3.0|activity|exual violence committed by armed groups survivors of gen"
+    "der based violence and women s rights organisations receive",
+    "8|G9|protection.sgbv|indicators|CRSV|for|protection|gender_objective|3.0|activity,tar"
+    "get|number of crsv cases prosecuted of survivors accompanie",
     "8|G9|prevention.impunity|title|impunity for conflict related sexual violence|for|prev"
-    "ention|gender_objective|3.0|ending impunity for conflict related sexual violence",
+    "ention|gender_objective|3.0|none|ending impunity for conflict related sexual violence",
+    "8|G9|prevention.impunity|title|sexual violence ... prosecut*|for|prevention|gender_ob"
+    "jective|3.0|none|ending impunity for conflict related sexual violence",
     "8|G9|prevention.impunity|description|prosecute sexual violence|for|prevention|gender_"
-    "objective|3.0|support to mobile courts to prosecute sexual violence committed by arme"
-    "d groups survivors of g",
+    "objective|3.0|activity|support to mobile courts to prosecute sexual violence committe"
+    "d by armed groups survivors of g",
+    "8|G9|prevention.impunity|description|sexual violence ... prosecut*|for|prevention|gen"
+    "der_objective|3.0|activity|support to mobile courts to prosecute sexual violence comm"
+    "itted by armed groups survivors of g",
+    "8|G9|prevention.impunity|indicators|sexual violence ... prosecut*|for|prevention|gend"
+    "er_objective|3.0|activity,target|number of crsv cases prosecuted of survivors accompa"
+    "nied by a lawyer",
     "8|G9|marker.principal_purpose|description|Women's Peace and Humanitarian Fund|for|Non"
-    "e|gender_objective|2.0|s organisations receive support from the women s peace and hum"
-    "anitarian fund",
+    "e|gender_objective|2.0|activity|s organisations receive support from the women s peac"
+    "e and humanitarian fund",
     "9|G10|participation.security_sector|description|women police*|for|participation|gende"
-    "r_objective|2.5|security sector reform with women police officers not a gender projec"
-    "t without a",
+    "r_objective|2.5|none|security sector reform with women police officers not a gender p"
+    "roject without a",
     "9|G10|marker.gender_analysis|description|gender analysis|against|None|gender_analysis"
-    "|1.5|officers not a gender project without a gender analysis",
-    "9|G10|marker.women_mention|description|gender|against|None|women_mention|0.5|reform w"
-    "ith women police officers not a gender project without a gender analysis",
+    "|1.5|none|officers not a gender project without a gender analysis",
+    "9|G10|marker.gender_mention|description|gender|against|None|gender_mention|0.5|none|r"
+    "eform with women police officers not a gender project without a gender analysis",
 ]
