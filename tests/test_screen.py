@@ -781,3 +781,154 @@ GOLDEN_EVIDENCE = [
     "9|G10|marker.gender_mention|description|gender|against|None|gender_mention|0.5|none|r"
     "eform with women police officers not a gender project without a gender analysis",
 ]
+
+
+# ------------------------------------------------------------------------------ the codebook
+def _basis(**kw: object) -> tuple[bool, str]:
+    r, _ = one(**kw)
+    return bool(r["wps_setting"]), str(r["setting_basis"])
+
+
+def test_setting_follows_the_list_of_the_projects_years() -> None:
+    """Codebook rule 1(a): the edition nearest the project's years; without dates the latest."""
+    t, d = "Roads", "Rural road maintenance with local contractors."
+    # Tanzania: on the 2016-2020 States of Fragility lists, not on the Fragile States lists
+    # before 2015.
+    assert _basis(cc="TZA", t=t, d=d, start="2019-01-01", end="2021-12-31") == (
+        True,
+        "list: OECD States of Fragility 2020",
+    )
+    assert _basis(cc="TZA", t=t, d=d, start="2009-01-01", end="2011-06-30") == (False, "none")
+    # Any of the project's years counts: 2013-2016 reaches the 2016 edition.
+    assert _basis(cc="TZA", t=t, d=d, start="2013-01-01", end="2016-06-30")[0]
+    # No dates: the latest edition.
+    assert _basis(cc="SOM", t=t, d=d)[1].startswith("list: OECD States of Fragility 2025")
+    # Denmark's 2005 plan names Uganda, Afghanistan and Sudan as post-conflict countries.
+    on, basis = _basis(cc="UGA", t=t, d=d, start="2006-01-01", end="2006-12-31")
+    assert on and basis.startswith("list: ")
+
+
+def test_setting_basis_text_and_humanitarian_in_that_order() -> None:
+    d_conflict = "Support to families displaced by the armed conflict in the east."
+    assert _basis(cc="UKR", t="Housing", d=d_conflict, start="2019-01-01") == (True, "text")
+    assert _basis(
+        cc="UKR", ch="humanitarian", t="Winter kits", d="Blankets and stoves.", start="2019-01-01"
+    ) == (True, "humanitarian")
+    # The list comes first: Somalia in 2019 is on the list even with conflict text.
+    assert _basis(cc="SOM", t="Housing", d=d_conflict, start="2019-01-01")[1].startswith("list")
+    # A pandemic alone is no setting (codebook rule 1).
+    assert _basis(cc="UKR", t="COVID-19", d="Masks and tests for clinics.", start="2020-05-01") == (
+        False,
+        "none",
+    )
+
+
+def test_explain_says_the_setting_basis() -> None:
+    res, ev = screen(
+        frame(
+            [
+                {
+                    "id": "X",
+                    "cc": "SOM",
+                    "t": "GBV response",
+                    "start": "2019-01-01",
+                    "d": "The project provides case management to survivors of gender-based "
+                    "violence.",
+                }
+            ]
+        )
+    )
+    text = explain(res.iloc[0], ev)
+    assert "WPS setting (list: OECD States of Fragility 2020)" in text
+
+
+def _levels(d: str, t: str = "Community programme", **kw: object) -> pd.Series:
+    r, _ = one(cc="SOM", t=t, d=d, start="2020-01-01", **kw)
+    return r
+
+
+def test_a_gbv_line_in_a_risk_sentence_is_passing_and_a_component_is_explicit() -> None:
+    """Codebook rule 3: the sentence's role sets the level, not the word."""
+    risk = _levels("Water points for villages. Gender-based violence is a risk at water points.")
+    assert risk["protection"] == 1
+    component = _levels(
+        "Water points for villages. The project provides case management and psychosocial "
+        "support to survivors of gender-based violence."
+    )
+    assert component["protection"] == 2
+
+
+def test_many_passing_mentions_stay_one_passing_mention() -> None:
+    d = " ".join(
+        f"Households in district {i} face high rates of violence against women." for i in range(8)
+    )
+    assert _levels("Cash for food. " + d)["protection"] == 1
+
+
+def test_concepts_match_across_intervening_words() -> None:
+    r = _levels("The programme trains women delegates and mediators for the district peace talks.")
+    assert r["participation"] == 2
+    r = _levels(
+        "Mobile courts investigate and prosecute cases of sexual violence committed by armed "
+        "groups."
+    )
+    assert r["prevention"] == 2 and r["protection"] == 2  # prosecuting SV: both (rule 2)
+
+
+def test_examples_from_elsewhere_count_one_at_most() -> None:
+    r = _levels(
+        "A framework grant for partner organisations. Examples of expected outcomes elsewhere "
+        "are: women's political participation has been strengthened in Mali."
+    )
+    assert r["participation"] == 1
+
+
+def test_principal_follows_the_main_objective_not_only_the_title() -> None:
+    r = _levels(
+        "The overall objective of the project is to promote gender equality and women's "
+        "economic empowerment in the region. It trains 400 women in business skills.",
+        t="Regional market programme",
+    )
+    assert r["marker_assessed"] == 2
+    # A gender-responsive qualifier of another aim is 0 (codebook rule 4).
+    r = _levels("The project builds gender-responsive roads and bridges in the district.")
+    assert r["marker_assessed"] == 0
+
+
+def test_women_as_the_target_group_of_an_activity_is_significant() -> None:
+    r = _levels(
+        "The project trains 300 farmers, of whom at least 60% will be women, in irrigation."
+    )
+    assert r["marker_assessed"] == 1
+    # Listed among others, women are a passing mention (codebook rule 3).
+    r = _levels("The project trains farmers, women and men, youth and the elderly, in irrigation.")
+    assert r["marker_assessed"] == 0
+
+
+def test_relief_needs_a_crisis_or_recovery_framing() -> None:
+    """Routine services for women in a fragile country: relief 1; in a relief response: 2."""
+    routine = _levels("The clinic offers antenatal care to pregnant women in the district.")
+    assert routine["relief_recovery"] == 1
+    framed = _levels(
+        "Emergency food assistance and hygiene kits for displaced households; pregnant women "
+        "receive cash transfers."
+    )
+    assert framed["relief_recovery"] == 2
+
+
+def test_no_pillar_from_a_purpose_code_or_a_partner_name_alone() -> None:
+    r = _levels("Contribution to the country programme.", t="Core contribution", sc=15180)
+    assert r["protection"] == 0
+    r = _levels("Contribution through UN Women to the country programme.", t="Core contribution")
+    assert r["participation"] <= 1
+
+
+def test_sentence_role_is_on_the_evidence() -> None:
+    _, ev = one(
+        cc="SOM",
+        t="Community programme",
+        d="Gender-based violence is a risk at water points.",
+        start="2020-01-01",
+    )
+    row = ev[ev["criterion"] == "protection.sgbv"].iloc[0]
+    assert "risk" in row["sentence_role"]
