@@ -3,6 +3,8 @@ donor's claim and flag, confidence, and one plain summary line per project."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -22,14 +24,44 @@ PILLAR_LABEL = {
 def _score(
     rubric: Rubric, hits: _Hits, n: int, gender_share: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
-    """Criterion scores -> pillar levels, setting, gender score and assessed marker."""
+    """Evidence -> pillar levels, setting and its basis, relevance, gender score, marker."""
+    M, present = _criterion_scores(rubric, hits, n)
+    kind = rubric.column("kind")
+    setting = (present & (kind == "context")[None, :]).any(axis=1)
+    live = _Live.of(rubric, hits)
+    level, relevant = _pillar_levels(rubric, live, present, setting, n)
+    marker_level = _marker_levels(rubric, live)
+    assessed = np.zeros(n, dtype=np.int64)
+    np.maximum.at(assessed, live.row, marker_level)
+    _women_services(rubric, live, marker_level, present, setting, level)
+    mk = rubric.scoring.get("marker", {})
+    cue_crit = rubric.column("principal_cue").astype(bool)
+    principal_cue = (present & cue_crit[None, :]).any(axis=1)
+    mostly = (
+        np.zeros(n, dtype=bool)
+        if gender_share is None
+        else (gender_share >= float(mk.get("mostly_gender_share", 1.0)))
+    )
+    role = np.array([cr.marker or "" for cr in rubric.criteria])
+    gender_crit = (role != "") & (kind != "context")
+    return {
+        "level": level,
+        "setting": setting,
+        "basis": _setting_basis(rubric, hits, present, n),
+        "relevant": relevant,
+        "G": np.where(gender_crit[None, :], M, 0.0).sum(axis=1),
+        "assessed": np.where((principal_cue | mostly) & (assessed >= 1), 2, assessed),
+    }
+
+
+def _criterion_scores(rubric: Rubric, hits: _Hits, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """float [row, criterion]: weights of the distinct phrases (field weights, capped), shown as
+    the gender score; bool [row, criterion]: the criterion has evidence that is not negated."""
     sc = rubric.scoring
-    crits = rubric.criteria
-    n_crit = len(crits)
+    n_crit = len(rubric.criteria)
     fw = np.array([float(sc.get("field_weights", {}).get(f, 1.0)) for f in FIELDS])
     weight = rubric.column("weight").astype(float)
     cap = float(sc.get("criterion_cap", 1.5))
-
     counts = ~hits.negated  # negated evidence is shown, never scored
     # Distinct (row, criterion, field, phrase) so a repeated word counts once.
     r, c, f, txt = hits.row[counts], hits.crit[counts], hits.field[counts], hits.text[counts]
@@ -45,121 +77,149 @@ def _score(
     cf, cc = cells % n_f, (cells // n_f) % n_crit
     lim = cap * np.abs(weight[cc]) * fw[cf]
     per_field = np.clip(per_field, -lim, lim)
-    rc = cells // n_f
-    M = np.bincount(rc, weights=per_field, minlength=n * n_crit).reshape(n, n_crit)
+    M = np.bincount(cells // n_f, weights=per_field, minlength=n * n_crit).reshape(n, n_crit)
     total_lim = cap * np.abs(weight) * fw.max()
     M = np.clip(M, -total_lim[None, :], total_lim[None, :])
     present = np.zeros((n, n_crit), dtype=bool)
     present[r, c] = True
+    return M, present
 
-    kind = rubric.column("kind")
-    severity = rubric.column("severity")
-    role = np.array([cr.marker or "" for cr in crits])
-    P = rubric.pillar_matrix
 
-    setting = (present & (kind == "context")[None, :]).any(axis=1)
-    basis = _setting_basis(rubric, hits, present, n)
+@dataclass
+class _Live:
+    """The evidence that counts (neither negated nor against), with where each piece stands."""
 
-    # Every evidence hit has a level of its own, from where it stands (codebook rule 3); a
-    # pillar takes the highest, so many passing mentions are still one passing mention.
-    live = ~hits.negated & ~hits.against
-    hr, hc, hf, hroles = hits.row[live], hits.crit[live], hits.field[live], hits.roles[live]
-    named = hits.named[live]
-    pl = sc.get("pillar", {})
-    explicit_field = np.isin(np.array(FIELDS), pl.get("explicit_fields", ["title"]))[hf]
-    explicit_role = (hroles & rubric.role_bits(*pl.get("explicit_roles", []))) != 0
-    risk = (hroles & rubric.role_bits(*pl.get("passing_roles", []))) != 0
-    stated = explicit_field | (explicit_role & ~risk)
+    row: np.ndarray
+    crit: np.ndarray
+    field: np.ndarray
+    roles: np.ndarray
+    named: np.ndarray  # a partner's name
+    risk: np.ndarray  # in a risk or example sentence (the rubric's passing roles)
+
+    @classmethod
+    def of(cls, rubric: Rubric, hits: _Hits) -> _Live:
+        live = ~hits.negated & ~hits.against
+        roles = hits.roles[live]
+        passing = rubric.role_bits(*rubric.scoring.get("pillar", {}).get("passing_roles", []))
+        return cls(
+            hits.row[live],
+            hits.crit[live],
+            hits.field[live],
+            roles,
+            hits.named[live],
+            (roles & passing) != 0,
+        )
+
+    def in_fields(self, names: list[str]) -> np.ndarray:
+        return np.isin(np.array(FIELDS), names)[self.field]
+
+    def in_roles(self, rubric: Rubric, names: list[str]) -> np.ndarray:
+        return (self.roles & rubric.role_bits(*names)) != 0
+
+
+def _pillar_levels(
+    rubric: Rubric, live: _Live, present: np.ndarray, setting: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """int [row, pillar] levels and bool relevance (codebook rules 1-3).
+
+    Every piece of evidence has a level of its own, from where it stands; a pillar takes the
+    highest, so many passing mentions are still one passing mention.
+    """
+    pl = rubric.scoring.get("pillar", {})
+    kind, severity = rubric.column("kind"), rubric.column("severity")
+    stated = live.in_fields(pl.get("explicit_fields", ["title"])) | (
+        live.in_roles(rubric, pl.get("explicit_roles", [])) & ~live.risk
+    )
     hit_level = np.where(stated, 2, 1)
-    hint = np.isin(np.array(FIELDS), pl.get("hint_fields", []))[hf] | named
+    hint = live.in_fields(pl.get("hint_fields", [])) | live.named
     hit_level = np.where(hint, np.minimum(hit_level, 1), hit_level)
-    hit_level = np.where(np.isin(np.array(FIELDS), pl.get("no_level_fields", []))[hf], 0, hit_level)
-    hit_level = np.where(severity[hc] == "core", hit_level, np.minimum(hit_level, 1))
-    scoring = np.isin(severity, ["core", "supporting"]) & (kind == "pillar")
+    hit_level = np.where(live.in_fields(pl.get("no_level_fields", [])), 0, hit_level)
+    hit_level = np.where(severity[live.crit] == "core", hit_level, np.minimum(hit_level, 1))
+    feeds = (np.isin(severity, ["core", "supporting"]) & (kind == "pillar"))[live.crit]
     P = rubric.pillar_matrix
     level = np.zeros((n, len(PILLARS)), dtype=np.int64)
-    feeds = scoring[hc]
     for p in range(len(PILLARS)):
-        on = feeds & (P[hc, p] > 0)
-        np.maximum.at(level[:, p], hr[on], hit_level[on])
+        on = feeds & (P[live.crit, p] > 0)
+        np.maximum.at(level[:, p], live.row[on], hit_level[on])
     # WPS relevant: a pillar's own evidence (not a passing list or a women-specific service), or
     # the WPS agenda named, in a WPS setting.
-    makes_relevant = np.array([cr.makes_relevant for cr in crits])
+    makes_relevant = rubric.column("makes_relevant").astype(bool)
     relevant = setting & (
         (level.max(axis=1) >= 1) | (present & makes_relevant[None, :]).any(axis=1)
     )
-    basis_of = np.array([c.basis or "" for c in crits])
-    framed = {}
     for name, bases in pl.get("framing", {}).items():
-        framed[name] = (present & np.isin(basis_of, bases)[None, :]).any(axis=1)
         p = PILLARS.index(name)
-        level[:, p] = np.where(framed[name], level[:, p], np.minimum(level[:, p], 1))
+        framed = _has_basis(rubric, present, bases)
+        level[:, p] = np.where(framed, level[:, p], np.minimum(level[:, p], 1))
     passing = (present & (severity == "passing")[None, :]).astype(float) @ P > 0
-    level = np.maximum(level, passing.astype(np.int64)) * setting[:, None]
+    return np.maximum(level, passing.astype(np.int64)) * setting[:, None], relevant
 
-    # The marker likewise: a gender aim in the title or the main objective is principal (2),
-    # a deliberate objective, activity, target or primary target group significant (1).
-    mk = sc.get("marker", {})
-    objective_roles = mk.get("objective_roles", ["gender_objective"])
-    marker_crit = (role != "") & (kind != "context")
-    G = np.where(marker_crit[None, :], M, 0.0).sum(axis=1)
-    hrole = role[hc]
-    objective = np.isin(hrole, objective_roles) & (kind[hc] != "context")
-    principal_role = np.isin(hrole, mk.get("principal_roles", ["gender_objective"]))
-    main_aim = (hroles & rubric.role_bits(*mk.get("principal_sentence_roles", []))) != 0
-    in_title = np.isin(np.array(FIELDS), mk.get("principal_fields", ["title"]))[hf]
-    counted = np.isin(np.array(FIELDS), mk.get("objective_fields", []))[hf]
-    deliberate = (hroles & rubric.role_bits(*mk.get("objective_sentence_roles", []))) != 0
-    primary = (hroles & rubric.role_bits(*mk.get("target_group_roles", []))) != 0
-    text_field = np.isin(np.array(FIELDS), list(TEXT_FIELDS_FOR_MARKER))[hf] & ~named
-    mention = np.isin(hrole, mk.get("mention_roles", []))
-    marker_level = np.select(
+
+def _has_basis(rubric: Rubric, present: np.ndarray, bases: list[str]) -> np.ndarray:
+    """bool per row: evidence of a context or framing criterion of one of these bases."""
+    basis_of = np.array([c.basis or "" for c in rubric.criteria])
+    return (present & np.isin(basis_of, bases)[None, :]).any(axis=1)
+
+
+def _marker_levels(rubric: Rubric, live: _Live) -> np.ndarray:
+    """int per piece of evidence: the marker it supports (codebook rule 4).
+
+    A gender aim in the title or the main objective is principal (2); a deliberate objective,
+    activity, target, or women named as its target group, significant (1); the rest 0.
+    """
+    mk = rubric.scoring.get("marker", {})
+    role = np.array([cr.marker or "" for cr in rubric.criteria])[live.crit]
+    kind = rubric.column("kind")[live.crit]
+    objective = np.isin(role, mk.get("objective_roles", ["gender_objective"])) & (kind != "context")
+    principal_role = np.isin(role, mk.get("principal_roles", ["gender_objective"]))
+    main_aim = live.in_roles(rubric, mk.get("principal_sentence_roles", []))
+    in_title = live.in_fields(mk.get("principal_fields", ["title"]))
+    counted = live.in_fields(mk.get("objective_fields", []))
+    deliberate = live.in_roles(rubric, mk.get("objective_sentence_roles", []))
+    primary = live.in_roles(rubric, mk.get("target_group_roles", []))
+    text = live.in_fields(list(TEXT_FIELDS_FOR_MARKER)) & ~live.named
+    mention = np.isin(role, mk.get("mention_roles", []))
+    return np.select(
         [
-            objective & principal_role & (in_title | (main_aim & ~risk)),
-            objective & text_field & (in_title | counted | (deliberate & ~risk)),
-            mention & text_field & (primary | deliberate) & ~risk,
+            objective & principal_role & (in_title | (main_aim & ~live.risk)),
+            objective & text & (in_title | counted | (deliberate & ~live.risk)),
+            mention & text & (primary | deliberate) & ~live.risk,
         ],
         [2, 1, 1],
         default=0,
     )
-    assessed = np.zeros(n, dtype=np.int64)
-    np.maximum.at(assessed, hr, marker_level)
-    # Women as the target group of an activity, in a WPS setting, without a pillar's framing:
-    # a women-specific service, relief and recovery 1 (codebook rule 3).
-    if service := pl.get("women_service_pillar"):
-        served = np.zeros(n, dtype=bool)
-        served[hr[mention & (marker_level >= 1)]] = True
-        served &= setting
-        p = PILLARS.index(service)
-        # Relief 2 with a relief framing (emergency relief, recovery, the humanitarian channel),
-        # unless the project is about women's participation (a quota of committee members is
-        # participation, not a service); relief 1 where no other pillar claims the activity.
-        relief_framed = (
-            present & np.isin(basis_of, pl.get("women_service_framing", []))[None, :]
-        ).any(axis=1)
-        participation = level[:, PILLARS.index("participation")] > 0
-        service_level = np.where(
-            served & relief_framed & ~participation,
-            2,
-            np.where(served & (level.max(axis=1) == 0), 1, 0),
-        )
-        level[:, p] = np.maximum(level[:, p], service_level)
-    cue_crit = np.array([cr.principal_cue for cr in crits])
-    principal_cue = (present & cue_crit[None, :]).any(axis=1)
-    mostly = (
-        np.zeros(n, dtype=bool)
-        if gender_share is None
-        else (gender_share >= float(mk.get("mostly_gender_share", 1.0)))
+
+
+def _women_services(
+    rubric: Rubric,
+    live: _Live,
+    marker_level: np.ndarray,
+    present: np.ndarray,
+    setting: np.ndarray,
+    level: np.ndarray,
+) -> None:
+    """Women or girls as the target group of an activity, in a WPS setting, are a
+    women-specific service (codebook rules 2, 3): relief and recovery 2 with a relief framing
+    (emergency relief, recovery, the humanitarian channel) unless the project is about women's
+    participation (a quota of committee members is participation, not a service); 1 where no
+    other pillar claims the activity. Raises ``level`` in place."""
+    pl = rubric.scoring.get("pillar", {})
+    service = pl.get("women_service_pillar")
+    if not service:
+        return
+    mk = rubric.scoring.get("marker", {})
+    role = np.array([cr.marker or "" for cr in rubric.criteria])[live.crit]
+    mention = np.isin(role, mk.get("mention_roles", []))
+    served = np.zeros(len(setting), dtype=bool)
+    served[live.row[mention & (marker_level >= 1)]] = True
+    served &= setting
+    framed = _has_basis(rubric, present, pl.get("women_service_framing", []))
+    participation = level[:, PILLARS.index("participation")] > 0
+    service_level = np.where(
+        served & framed & ~participation, 2, np.where(served & (level.max(axis=1) == 0), 1, 0)
     )
-    assessed = np.where((principal_cue | mostly) & (assessed >= 1), 2, assessed)
-    return {
-        "level": level,
-        "setting": setting,
-        "basis": basis,
-        "relevant": relevant,
-        "G": G,
-        "assessed": assessed,
-    }
+    p = PILLARS.index(service)
+    level[:, p] = np.maximum(level[:, p], service_level)
 
 
 def _setting_basis(rubric: Rubric, hits: _Hits, present: np.ndarray, n: int) -> np.ndarray:
