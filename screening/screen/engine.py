@@ -176,7 +176,7 @@ def _evidence_frame(
     stated = ((hits.roles & rubric.role_bits(*pl.get("explicit_roles", []))) != 0) & (
         (hits.roles & rubric.role_bits(*pl.get("passing_roles", []))) == 0
     )
-    order = np.lexsort((~stated, key))  # by key (row, criterion, field...), stated first
+    order = np.argsort(key * 2 + ~stated, kind="stable")  # by key, stated first, text order
     ks = key[order]
     first = order[np.concatenate([[True], ks[1:] != ks[:-1]])] if len(ks) else order
     row, crit = hits.row[first], hits.crit[first]

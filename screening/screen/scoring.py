@@ -31,8 +31,7 @@ def _score(
     live = _Live.of(rubric, hits)
     level, relevant = _pillar_levels(rubric, live, present, setting, n)
     marker_level = _marker_levels(rubric, live)
-    assessed = np.zeros(n, dtype=np.int64)
-    np.maximum.at(assessed, live.row, marker_level)
+    assessed = _highest(n, live.row, marker_level)
     _women_services(rubric, live, marker_level, present, setting, level)
     mk = rubric.scoring.get("marker", {})
     cue_crit = rubric.column("principal_cue").astype(bool)
@@ -42,27 +41,30 @@ def _score(
         if gender_share is None
         else (gender_share >= float(mk.get("mostly_gender_share", 1.0)))
     )
-    role = np.array([cr.marker or "" for cr in rubric.criteria])
-    gender_crit = (role != "") & (kind != "context")
     return {
         "level": level,
         "setting": setting,
         "basis": _setting_basis(rubric, hits, present, n),
         "relevant": relevant,
-        "G": np.where(gender_crit[None, :], M, 0.0).sum(axis=1),
+        "G": M.sum(axis=1),
         "assessed": np.where((principal_cue | mostly) & (assessed >= 1), 2, assessed),
     }
 
 
 def _criterion_scores(rubric: Rubric, hits: _Hits, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """float [row, criterion]: weights of the distinct phrases (field weights, capped), shown as
-    the gender score; bool [row, criterion]: the criterion has evidence that is not negated."""
+    """float [row, criterion]: weights of the distinct phrases of gender criteria (field
+    weights, capped), shown as the gender score; bool [row, criterion]: the criterion has
+    evidence that is not negated."""
     sc = rubric.scoring
     n_crit = len(rubric.criteria)
     fw = np.array([float(sc.get("field_weights", {}).get(f, 1.0)) for f in FIELDS])
     weight = rubric.column("weight").astype(float)
     cap = float(sc.get("criterion_cap", 1.5))
     counts = ~hits.negated  # negated evidence is shown, never scored
+    present = np.zeros((n, n_crit), dtype=bool)
+    present[hits.row[counts], hits.crit[counts]] = True
+    gender = np.array([bool(c.marker) and c.kind != "context" for c in rubric.criteria])
+    counts &= gender[hits.crit]
     # Distinct (row, criterion, field, phrase) so a repeated word counts once.
     r, c, f, txt = hits.row[counts], hits.crit[counts], hits.field[counts], hits.text[counts]
     n_f = len(FIELDS)
@@ -79,10 +81,7 @@ def _criterion_scores(rubric: Rubric, hits: _Hits, n: int) -> tuple[np.ndarray, 
     per_field = np.clip(per_field, -lim, lim)
     M = np.bincount(cells // n_f, weights=per_field, minlength=n * n_crit).reshape(n, n_crit)
     total_lim = cap * np.abs(weight) * fw.max()
-    M = np.clip(M, -total_lim[None, :], total_lim[None, :])
-    present = np.zeros((n, n_crit), dtype=bool)
-    present[r, c] = True
-    return M, present
+    return np.clip(M, -total_lim[None, :], total_lim[None, :]), present
 
 
 @dataclass
@@ -98,7 +97,10 @@ class _Live:
 
     @classmethod
     def of(cls, rubric: Rubric, hits: _Hits) -> _Live:
-        live = ~hits.negated & ~hits.against
+        # Context and framing evidence works through ``present``; only pillar and gender
+        # evidence has a level.
+        leveled = np.array([c.kind in ("pillar", "marker") for c in rubric.criteria])
+        live = ~hits.negated & ~hits.against & leveled[hits.crit]
         roles = hits.roles[live]
         passing = rubric.role_bits(*rubric.scoring.get("pillar", {}).get("passing_roles", []))
         return cls(
@@ -137,10 +139,12 @@ def _pillar_levels(
     hit_level = np.where(severity[live.crit] == "core", hit_level, np.minimum(hit_level, 1))
     feeds = (np.isin(severity, ["core", "supporting"]) & (kind == "pillar"))[live.crit]
     P = rubric.pillar_matrix
-    level = np.zeros((n, len(PILLARS)), dtype=np.int64)
-    for p in range(len(PILLARS)):
-        on = feeds & (P[live.crit, p] > 0)
-        np.maximum.at(level[:, p], live.row[on], hit_level[on])
+    level = np.column_stack(
+        [
+            _highest(n, live.row[on], hit_level[on])
+            for on in (feeds & (P[live.crit, p] > 0) for p in range(len(PILLARS)))
+        ]
+    ).reshape(n, len(PILLARS))
     # WPS relevant: a pillar's own evidence (not a passing list or a women-specific service), or
     # the WPS agenda named, in a WPS setting.
     makes_relevant = rubric.column("makes_relevant").astype(bool)
@@ -153,6 +157,15 @@ def _pillar_levels(
         level[:, p] = np.where(framed, level[:, p], np.minimum(level[:, p], 1))
     passing = (present & (severity == "passing")[None, :]).astype(float) @ P > 0
     return np.maximum(level, passing.astype(np.int64)) * setting[:, None], relevant
+
+
+def _highest(n: int, rows: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """int per row: the highest of the levels (0, 1, 2) given for it; 0 when none. Plain
+    assignments, 1s then 2s, are faster than ``np.maximum.at`` on millions of hits."""
+    out = np.zeros(n, dtype=np.int64)
+    for value in (1, 2):
+        out[rows[levels == value]] = value
+    return out
 
 
 def _has_basis(rubric: Rubric, present: np.ndarray, bases: list[str]) -> np.ndarray:
