@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,9 +23,6 @@ import yaml
 from screening.config import PROJECT_DIR
 from screening.errors import ConfigurationError
 from screening.textmatch import Matcher
-
-if TYPE_CHECKING:
-    from screening.screen.setting import FragileYears
 
 RUBRICS_DIR = Path(__file__).resolve().parent / "rubrics"
 DEFAULT_RUBRIC = RUBRICS_DIR / "wps.yaml"
@@ -275,13 +272,6 @@ class Rubric:
             channel_ids=channels,
             fragile_ids=fragile,
         )
-
-    @cached_property
-    def fragile_years(self) -> FragileYears:
-        """The fragile-contexts table as a per-(country, year) lookup."""
-        from screening.screen.setting import fragile_years
-
-        return fragile_years(self.fragile)
 
     @cached_property
     def setting_bases(self) -> list[str]:

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from screening.rubric import FIELDS, TEXT_FIELDS, Rubric
-from screening.screen.setting import fragile_rows, project_years
+from screening.screen.setting import fragile_rows, project_years, years_of
 from screening.textmatch import Corpus
 
 
@@ -331,7 +331,7 @@ def _code_hits(rubric: Rubric, frame: pd.DataFrame) -> list[_Hits]:
                 )
     if "recipient_country" in frame:
         lo, hi = project_years(frame)
-        rows, table_row = fragile_rows(rubric.fragile_years, frame["recipient_country"], lo, hi)
+        rows, table_row = fragile_rows(years_of(rubric), frame["recipient_country"], lo, hi)
         text = rubric.vocabulary.fragile_ids[table_row]
         for i, c in enumerate(rubric.criteria):
             if c.fragile_contexts:

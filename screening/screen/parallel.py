@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.ipc  # noqa: F401  (pa.ipc)
 
 from screening.rubric import Rubric
+from screening.screen.setting import years_of
 
 # From here a second process pays for its fork and hand-back (bench/bench_screen.py, quiet
 # 2-core machine: 1M projects in about 18 s on one process, 9.3-10.4 s on two).
@@ -81,7 +82,7 @@ def screen_forked(
     bounds = list(zip(cuts[:-1], cuts[1:], strict=True))
     if len(bounds) == 1:
         return screen_range(projects, rb, chunk_size, with_context, *bounds[0])
-    _ = rb.terms, rb.vocabulary  # compile once, before the fork
+    _ = rb.terms, rb.vocabulary, years_of(rb)  # compile once, before the fork
     shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="screen-", dir=shm) as tmp:
         _FORKED = (screen_range, projects, rb, chunk_size, with_context, tmp)

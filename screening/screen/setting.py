@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from screening.rubric import Rubric
+
 FIRST_YEAR, LAST_YEAR = 1990, 2040
 
 
@@ -29,6 +31,17 @@ class FragileYears:
     row: np.ndarray  # int [country, year - FIRST_YEAR]: covering row, -1 when none
     next_year: np.ndarray  # int [country, year]: first covered year index from then on, or past it
     latest: np.ndarray  # int [country]: row of the main list's latest edition, -1 when none
+
+
+_BY_VERSION: dict[str, FragileYears] = {}
+
+
+def years_of(rubric: Rubric) -> FragileYears:
+    """The rubric's fragile-contexts table as a per-(country, year) lookup, built once per
+    rubric version (the version hashes the table)."""
+    if rubric.version not in _BY_VERSION:
+        _BY_VERSION[rubric.version] = fragile_years(rubric.fragile)
+    return _BY_VERSION[rubric.version]
 
 
 def fragile_years(table: pd.DataFrame, main_list: str = "oecd") -> FragileYears:
