@@ -29,7 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from screening.rubric import PILLARS
+from screening.rubric import PILLARS, Rubric
+
+RubricLike = Rubric | str | Path | None
 
 LEVELS = (0, 1, 2)
 SPLITS = ("tune", "check")
@@ -183,7 +185,7 @@ def workbook_rows(joined: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     return rows, usable
 
 
-def screen_labelled(joined: pd.DataFrame, rubric: object = None) -> tuple[pd.DataFrame, ...]:
+def screen_labelled(joined: pd.DataFrame, rubric: RubricLike = None) -> tuple[pd.DataFrame, ...]:
     """(labels, results, evidence) of the activities a workbook could hold, aligned by index."""
     from screening.normalise import normalise
     from screening.screen import screen
@@ -195,7 +197,7 @@ def screen_labelled(joined: pd.DataFrame, rubric: object = None) -> tuple[pd.Dat
 
 
 def evaluate(
-    joined: pd.DataFrame, rubric: object = None
+    joined: pd.DataFrame, rubric: RubricLike = None
 ) -> tuple[dict[str, SplitFigures], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Figures per split, and the labels, results and evidence they come from."""
     labels, results, evidence = screen_labelled(joined, rubric)
@@ -297,7 +299,7 @@ def report(
     *,
     show_check: bool = False,
     show: int | None = None,
-    rubric: object = None,
+    rubric: RubricLike = None,
 ) -> str:
     """What ``screening evaluate`` prints: figures per split with the naive rule beside them,
     confusion matrices, and the disagreements with their evidence.

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from screening import vocabulary
 from screening.config import PROJECT_DIR
 from screening.errors import ConfigurationError
 from screening.textmatch import Matcher
@@ -27,7 +28,7 @@ from screening.textmatch import Matcher
 RUBRICS_DIR = Path(__file__).resolve().parent / "rubrics"
 DEFAULT_RUBRIC = RUBRICS_DIR / "wps.yaml"
 
-PILLARS = ("participation", "protection", "prevention", "relief_recovery")
+PILLARS: tuple[str, ...] = tuple(vocabulary.PILLARS)  # their one home: screening.vocabulary
 TEXT_FIELDS = ("title", "description", "objectives", "indicators", "partner")
 FIELDS = (*TEXT_FIELDS, "sector_code", "recipient_country", "channel")
 KINDS = ("context", "framing", "pillar", "marker", "counter")

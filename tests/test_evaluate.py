@@ -109,7 +109,7 @@ def test_evaluate_screens_workbook_rows_and_leaves_out_rows_without_a_country(
 
 
 def test_evaluate_command(tmp_path: Path) -> None:
-    from screening.cli import app
+    from faces.cli import app
 
     out = CliRunner().invoke(app, ["evaluate", str(_write_set(tmp_path))])
     assert out.exit_code == 0, out.output

@@ -8,7 +8,7 @@ import multiprocessing
 import pandas as pd
 import pytest
 
-from screening import screen as screening
+from screening.screen import engine as screening
 from tests.test_screen import frame, labelled
 
 pytestmark = pytest.mark.skipif(
@@ -25,14 +25,14 @@ def test_the_default_forks_from_the_threshold_and_gives_the_same_answer(monkeypa
     one_process, one_evidence = screening.screen(projects, chunk_size=7, workers=1)
 
     forked = []
-    real = screening._screen_forked
+    real = screening.screen_forked
 
     def counted(*args, **kwargs):
         forked.append(args[-1])  # the number of workers
         return real(*args, **kwargs)
 
     monkeypatch.setattr(screening, "PARALLEL_FROM", len(projects))
-    monkeypatch.setattr(screening, "_screen_forked", counted)
+    monkeypatch.setattr(screening, "screen_forked", counted)
     monkeypatch.setattr(screening.os, "cpu_count", lambda: 2)
     results, evidence = screening.screen(projects, chunk_size=7)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from screening import vocabulary
 from screening.rubric import FIELDS, PILLARS, TEXT_FIELDS, Rubric, resolve_rubric
 from screening.screen.matching import (
     _aggregates,
@@ -61,7 +62,7 @@ EVIDENCE_COLUMNS = [
     "context",
 ]
 KEY_COLUMNS = ("upload_id", "sheet", "row_number")
-FLAGS = ("consistent", "overclaimed", "underclaimed", "not_screened")
+FLAGS: tuple[str, ...] = tuple(vocabulary.FLAGS)
 DEFAULT_CHUNK = 200_000
 AGGREGATE_SUMMARY = "Aggregate of small activities reported in bulk: not screened."
 

@@ -8,17 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from screening import vocabulary
 from screening.rubric import FIELDS, PILLARS, SETTING_BASES, Rubric
 from screening.screen.matching import _Hits
 
 TEXT_FIELDS_FOR_MARKER = ("title", "description", "objectives", "indicators")
 LEVEL_WORDS = {1: "passing", 2: "explicit"}
-PILLAR_LABEL = {
-    "participation": "participation",
-    "protection": "protection",
-    "prevention": "prevention",
-    "relief_recovery": "relief and recovery",
-}
+PILLAR_LABEL = {p: label.lower() for p, label in vocabulary.PILLARS.items()}
 
 
 def _score(
@@ -171,7 +167,7 @@ def _highest(n: int, rows: np.ndarray, levels: np.ndarray) -> np.ndarray:
 def _has_basis(rubric: Rubric, present: np.ndarray, bases: list[str]) -> np.ndarray:
     """bool per row: evidence of a context or framing criterion of one of these bases."""
     basis_of = np.array([c.basis or "" for c in rubric.criteria])
-    return (present & np.isin(basis_of, bases)[None, :]).any(axis=1)
+    return np.asarray((present & np.isin(basis_of, bases)[None, :]).any(axis=1))
 
 
 def _marker_levels(rubric: Rubric, live: _Live) -> np.ndarray:
