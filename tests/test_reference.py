@@ -173,12 +173,13 @@ def test_crs_recipient_codes_resolve_to_the_same_codes() -> None:
 
 
 def test_fragile_contexts_are_the_states_of_fragility_2022_list() -> None:
-    """60 contexts, 15 extremely fragile, as in the OECD's platform/agg.csv for the 2022 edition."""
+    """The 2022 edition: 60 contexts, 15 extremely fragile, as in the OECD's platform/agg.csv.
+    (The file holds the other editions too, each with its years: see test_rubric.py.)"""
     with (REFERENCE_DIR / "fragile_contexts.csv").open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+        every = list(csv.DictReader(fh))
+    rows = [r for r in every if r["list"] == "oecd" and r["edition"] == "2022"]
     category = {row["iso3"]: row["category"] for row in rows}
     assert len(rows) == len(category) == 60
-    assert {row["edition"] for row in rows} == {"2022"}
     extreme = {c for c, cat in category.items() if cat == "extremely fragile"}
     assert extreme == {
         "AFG",
@@ -203,9 +204,15 @@ def test_fragile_contexts_are_the_states_of_fragility_2022_list() -> None:
     assert category["ETH"] == category["MLI"] == category["TKM"] == "fragile"
     assert not {"LBN", "MWI"} & set(category)
     recipients = reference.oda_recipients()
-    for row in rows:
+    for row in every:
         assert row["iso3"] in recipients, row
         assert lookup(row["name"]) == row["iso3"], row
+    # The verified editions, as the OECD's repositories list them (oecd-sfr-2020-master-public).
+    for edition, size, extreme_count in (("2020", 57, 13), ("2018", 58, None), ("2016", 56, 15)):
+        ed = [r for r in every if r["list"] == "oecd" and r["edition"] == edition]
+        assert len(ed) == size and {r["verified"] for r in ed} == {"yes"}, edition
+        if extreme_count is not None:
+            assert sum(r["category"] == "extremely fragile" for r in ed) == extreme_count
 
 
 def test_exchange_rates_say_which_rows_are_checked() -> None:
