@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -454,6 +453,7 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
 """
 
 
+@pytest.mark.timeout(60)  # expanded, the billion laughs would not end: a hang guard, not a timing
 @pytest.mark.parametrize("text", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["billion_laughs", "xxe"])
 @pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
 def test_entity_tricks_are_refused_unexpanded(tmp_path, text, packed):
@@ -461,12 +461,10 @@ def test_entity_tricks_are_refused_unexpanded(tmp_path, text, packed):
     data = text.encode()
     path.write_bytes(gzip.compress(data) if packed else data)
     assert looks_like_iati(path)  # so the upload reaches the reader and is refused with why
-    started = time.perf_counter()
     with pytest.raises(UploadRefused) as refused:
         read_iati(path)
     assert refused.value.rule == "upload.xml_unsafe"
     assert "DTD" in str(refused.value)
-    assert time.perf_counter() - started < 1
 
 
 def test_gzip_bomb_is_capped(tmp_path, monkeypatch):
