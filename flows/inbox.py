@@ -1,6 +1,7 @@
 """The inbox: every portfolio dropped in data/inbox/ is ingested, then filed away.
 
-A loaded (or already loaded) file moves to `inbox/processed/`; a refused one to
+A file whose size or time changes while we look (still being copied) waits for the next
+run. A loaded (or already loaded) file moves to `inbox/processed/`; a refused one to
 `inbox/refused/`, beside a `.txt` that says why. Each file is its own `ingest_portfolio`
 run, so one bad file never stops the others: a file the flow fails on (a bug) is put aside
 as refused too, so it is not tried again first on every round. Only a busy warehouse leaves
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from pathlib import Path
 
 from prefect import flow
@@ -18,7 +20,7 @@ from prefect import flow
 from flows.ingest import ingest_portfolio
 from flows.rescreen import rescreen_warehouse
 from screening import config
-from screening.errors import WarehouseBusy
+from screening.errors import ConfigurationError, WarehouseBusy
 from screening.rescreen import unscreened
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,24 @@ def waiting(inbox: Path) -> list[Path]:
         return []
     files = [p for p in inbox.iterdir() if config.is_portfolio_file(p)]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def settled(files: list[Path], seconds: float) -> list[Path]:
+    """The `files` whose size and modification time stay the same for `seconds`: a file
+    still being copied into the inbox is left for the next run."""
+    if not files or seconds <= 0:
+        return files
+
+    def look(path: Path) -> tuple[int, int] | None:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # taken away meanwhile
+            return None
+        return stat.st_size, stat.st_mtime_ns
+
+    before = {path: look(path) for path in files}
+    time.sleep(seconds)
+    return [path for path in files if before[path] is not None and look(path) == before[path]]
 
 
 def _file_away(path: Path, folder: Path, note: str | None = None) -> Path:
@@ -44,14 +64,17 @@ def _file_away(path: Path, folder: Path, note: str | None = None) -> Path:
 
 
 @flow(name="ingest_inbox")
-def ingest_inbox(inbox: str | None = None, db: str | None = None) -> list[dict]:
-    """Ingest every portfolio waiting in the inbox; return their `uploads` rows."""
+def ingest_inbox(
+    inbox: str | None = None, db: str | None = None, settle_seconds: float = 2.0
+) -> list[dict]:
+    """Ingest every portfolio waiting (and not still being copied) in the inbox; return their
+    `uploads` rows."""
     folder = Path(inbox) if inbox else config.inbox_dir()
     summaries = []
-    for path in waiting(folder):
+    for path in settled(waiting(folder), settle_seconds):
         try:
             summary = ingest_portfolio(str(path), db=db)
-        except WarehouseBusy:
+        except (WarehouseBusy, ConfigurationError):
             raise  # nothing is wrong with the files: the next round takes them
         except Exception as error:  # noqa: BLE001 - one file's failure must not stop the inbox
             log.exception("ingesting %s failed", path.name)

@@ -1,7 +1,8 @@
 """The Prefect tasks: each wraps one stage of `screening/` and passes paths and small values.
 
 Tasks read and write the upload's work folder (Parquet files), never pass frames or
-connections, so each could run in another process.
+connections, so each could run in another process. A task that opens the warehouse runs
+inside the `duckdb-writer` slot (`@one_writer`, flows/writer.py): one at a time, everywhere.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from prefect import task
 
+from flows.writer import one_writer
 from screening import config, staging
 from screening.errors import UploadRefused, WarehouseBusy
 
@@ -26,7 +28,8 @@ def _warehouse_busy(task, task_run, state) -> bool:
     return False
 
 
-# While another process writes, wait up to about a minute and a half.
+# While a process outside Prefect (a reader of the warehouse file) holds it, wait up to about
+# a minute and a half.
 WRITE: dict[str, Any] = {"retries": 8, "retry_delay_seconds": [2, 4, 8, 10, 12, 15, 15, 20],
          "retry_condition_fn": _warehouse_busy}  # fmt: skip
 
@@ -42,6 +45,7 @@ def archive(path: str, file_name: str) -> dict:
     ).as_dict()
 
 
+@one_writer
 @task(**WRITE)
 def find_duplicate(db: str, sha256: str) -> dict | None:
     """The earlier upload of the very same file, if it was loaded."""
@@ -91,6 +95,7 @@ def validate(work: str) -> None:
     staging.write_frame(folder, "validate_findings", findings)
 
 
+@one_writer
 @task(**WRITE)
 def load(work: str, db: str, upload: dict) -> dict:
     """One DuckDB transaction for the whole upload; retried while another writer holds the file."""
@@ -112,6 +117,7 @@ def load(work: str, db: str, upload: dict) -> dict:
     )
 
 
+@one_writer
 @task
 def refuse(db: str, upload: dict, refusal: dict) -> dict:
     """Record a refused upload (nothing of it is loaded)."""
@@ -120,6 +126,7 @@ def refuse(db: str, upload: dict, refusal: dict) -> dict:
     return warehouse.record_refusal(Path(db), upload, refusal["rule"], refusal["message"])
 
 
+@one_writer
 @task(**WRITE)
 def screen(db: str, upload_id: int | None = None) -> dict:
     """Screen the current projects (of one upload, or all) against the rubric; store evidence."""
@@ -128,6 +135,7 @@ def screen(db: str, upload_id: int | None = None) -> dict:
     return screen_warehouse(Path(db), upload_id)
 
 
+@one_writer
 @task(**WRITE)
 def publish(db: str) -> str:
     """Refresh the read-only snapshot evaluators query, so they never wait on a flow."""

@@ -53,6 +53,13 @@ def readable_db(db_path: Path) -> Path:
     return snapshot if snapshot.exists() else db_path
 
 
+def rubric_path() -> Path | None:
+    """The rubric to screen with: `SCREENING_RUBRIC` (a ministry's own copy), else None for
+    the bundled screening/rubrics/wps.yaml."""
+    env = os.environ.get("SCREENING_RUBRIC")
+    return Path(env) if env else None
+
+
 def archive_dir() -> Path:
     return data_dir() / "archive"
 
@@ -82,3 +89,9 @@ def configure_offline() -> None:
     # The ephemeral API server can be slow to start on a busy 2-core machine.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Concurrency leases on disk under PREFECT_HOME, not in one server's memory: a lease of a
+    # run that crashed is still freed after a restart, or by another process's ephemeral API.
+    os.environ.setdefault(
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE",
+        "prefect.server.concurrency.lease_storage.filesystem",
+    )

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from screening import warehouse
-from screening.rubric import load_rubric
+import pandas as pd
+
+from screening import config, warehouse
+from screening.rubric import Rubric, load_rubric
 from screening.screen import RESULT_COLUMNS, load_rates, screen
+
+RESULT_KEYS = ["upload_id", "sheet", "row_number"]
 
 
 def screen_warehouse(db_path: Path, upload_id: int | None = None) -> dict:
@@ -20,15 +24,35 @@ def screen_warehouse(db_path: Path, upload_id: int | None = None) -> dict:
     screened), all of them are screened: the views show the current rubric's results only, so
     screening one upload with a new rubric would otherwise hide every other project.
     """
-    rubric = load_rubric()
+    rubric = load_rubric(config.rubric_path())
     if upload_id is not None and unscreened(db_path, rubric.version, besides=upload_id):
         upload_id = None
-    projects = warehouse.current_projects(db_path, upload_id)
-    results, evidence = screen(projects, rubric)
-    keys = ["upload_id", "sheet", "row_number"]
+    results, evidence = screen_projects(warehouse.current_projects(db_path, upload_id), rubric)
+    return store_results(db_path, results, evidence, rubric, upload_id)
+
+
+def screen_projects(
+    projects: pd.DataFrame, rubric: Rubric, workers: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`(results, evidence)` of `projects` (rows of `projects_current`), as stored: a project's
+    result depends on its own row only, so a large warehouse can be screened in parts.
+    `workers`: processes `screen` may use (None: its own choice)."""
+    results, evidence = screen(projects, rubric, workers=workers)
+    return results[[*RESULT_KEYS, *RESULT_COLUMNS]], evidence
+
+
+def store_results(
+    db_path: Path,
+    results: pd.DataFrame,
+    evidence: pd.DataFrame,
+    rubric: Rubric,
+    upload_id: int | None = None,
+) -> dict:
+    """Keep `results` and `evidence` of `rubric` (those of one upload, or of every current
+    project) in the warehouse, in one transaction; return counts by flag."""
     return warehouse.store_screening(
         db_path,
-        results[[*keys, *RESULT_COLUMNS]],
+        results,
         evidence,
         {
             "rubric_version": rubric.version,
@@ -57,5 +81,5 @@ def unscreened(db_path: Path, version: str | None = None, besides: int | None = 
     the rubric or its reference lists, all of them."""
     if not Path(db_path).exists():
         return 0
-    params = {"version": version or load_rubric().version, "besides": besides}
+    params = {"version": version or load_rubric(config.rubric_path()).version, "besides": besides}
     return int(warehouse.query(db_path, UNSCREENED_SQL, params).iloc[0, 0])

@@ -44,6 +44,9 @@ def prefect_harness():
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
+        from flows.writer import ensure_writer_limit
+
+        ensure_writer_limit()  # as `screening up` and the command line do
         yield
 
 
