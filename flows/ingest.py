@@ -24,7 +24,7 @@ from flows.tasks import (
 from screening import config
 
 
-@flow(name="ingest_portfolio")
+@flow(name="ingest_portfolio", persist_result=True)  # read back by those who submit it
 def ingest_portfolio(
     path: str,
     channel: str | None = None,

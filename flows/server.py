@@ -1,0 +1,268 @@
+"""`screening up` and `down`: the whole system as background processes of this machine.
+
+`up` starts a Prefect server (SQLite under PREFECT_HOME, or the PostgreSQL database
+`PREFECT_SERVER_DATABASE_CONNECTION_URL` names), waits until it answers, creates the work
+pool, the `duckdb-writer` limit and the deployments (flows/deploy.py), then starts the
+workers and the upload page. Every process gets its own process group, so that `down`
+stops it with whatever it started (a worker's flow runs included). What runs, and where,
+is kept in PREFECT_HOME/screening-up.json: the same file tells the command line which
+server to talk to, and lets several instances (each its own PREFECT_HOME, SCREENING_DB and
+SCREENING_INBOX) run side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from flows.deploy import Plan, deploy_all
+from screening.errors import ScreeningError
+
+STATE_FILE = "screening-up.json"
+HOST = "127.0.0.1"
+SERVER_PORT = 4200
+PAGE_PORT = 8000
+STARTUP_SECONDS = 120  # a busy 2-core machine takes a while to migrate a new database
+
+
+def prefect_home() -> Path:
+    return Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+
+
+def state_path() -> Path:
+    return prefect_home() / STATE_FILE
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A child that exited but was not reaped yet is gone all the same.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def running() -> dict | None:
+    """What `up` started under this PREFECT_HOME, when its server still runs."""
+    try:
+        state = json.loads(state_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if alive(state["pids"]["server"]) else None
+
+
+def free_port(preferred: int | None = None) -> int:
+    """`preferred` when nothing listens on it, else a port the system chooses."""
+    for port in (preferred, 0) if preferred else (0,):
+        with socket.socket() as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise ScreeningError(f"No free port on {HOST}.")
+
+
+def healthy(api_url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=5) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+def _spawn(command: list[str], log: Path, env: dict[str, str]) -> int:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # its own process group: `down` stops it and its children
+        )
+    return process.pid
+
+
+def _save(state: dict) -> None:
+    state_path().parent.mkdir(parents=True, exist_ok=True)
+    state_path().write_text(json.dumps(state, indent=2), encoding="utf-8")
+
+
+def environment(api_url: str, plan: Plan, worker_query_seconds: float) -> dict[str, str]:
+    """The environment of every process `up` starts."""
+    return {
+        **os.environ,
+        "PREFECT_HOME": str(prefect_home()),
+        "PREFECT_API_URL": api_url,
+        "PREFECT_SERVER_API_HOST": HOST,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_WORKER_QUERY_SECONDS": str(worker_query_seconds),
+        "PREFECT_WORKER_PREFETCH_SECONDS": "5",
+        # A crashed run's writer slot is freed within the lease and 5 s.
+        "PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "5",
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": (
+            "prefect.server.concurrency.lease_storage.filesystem"
+        ),
+        "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "INFO"),
+        "SCREENING_DB": str(plan.db),
+        "SCREENING_INBOX": str(plan.inbox),
+    }
+
+
+def up(
+    plan: Plan,
+    workers: int = 1,
+    port: int | None = None,
+    page_port: int | None = None,
+    page: bool = True,
+    worker_query_seconds: float = 2,
+    say: Callable[[str], None] = print,
+) -> dict:
+    """Start the server, the deployments, `workers` workers and (unless `page` is False)
+    the upload page; return what runs (as kept in the state file)."""
+    if state := running():
+        raise ScreeningError(
+            f"The system already runs here (Prefect API {state['api_url']}, PREFECT_HOME "
+            f"{prefect_home()}); stop it first with `screening down`, or give this instance "
+            "its own PREFECT_HOME."
+        )
+    port = port or free_port(SERVER_PORT)
+    api_url = f"http://{HOST}:{port}/api"
+    env = environment(api_url, plan, worker_query_seconds)
+    logs = prefect_home() / "logs"
+    python = sys.executable
+    state: dict = {
+        "api_url": api_url,
+        "ui_url": f"http://{HOST}:{port}",
+        "pids": {},
+        "logs": str(logs),
+        "db": str(plan.db),
+        "inbox": str(plan.inbox),
+        "pool": plan.pool,
+    }
+    command = [python, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(port)]
+    state["pids"]["server"] = _spawn(command, logs / "server.log", env)
+    _save(state)
+    try:
+        say(f"Starting the Prefect server at {state['ui_url']} (log: {logs / 'server.log'})")
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not healthy(api_url):
+            if not alive(state["pids"]["server"]):
+                raise ScreeningError(
+                    f"The Prefect server stopped while starting; see {logs / 'server.log'}."
+                )
+            if time.monotonic() > deadline:
+                raise ScreeningError(
+                    f"The Prefect server did not answer within {STARTUP_SECONDS} s; see "
+                    f"{logs / 'server.log'}."
+                )
+            time.sleep(1)
+        say("Creating the work pool, the duckdb-writer limit and the deployments")
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings({PREFECT_API_URL: api_url}):
+            state["deployments"] = deploy_all(plan)
+        plan.inbox.mkdir(parents=True, exist_ok=True)
+        worker_command = [python, "-m", "prefect", "worker", "start", "--pool", plan.pool]
+        for i in range(1, workers + 1):
+            name = f"worker-{i}"
+            command = [*worker_command, "--type", "process", "--name", f"{plan.pool}-{name}"]
+            state["pids"][name] = _spawn(command, logs / f"{name}.log", env)
+        if page:
+            page_port = page_port or free_port(PAGE_PORT)
+            screening = str(Path(python).with_name("screening"))
+            command = [screening, "serve", "--port", str(page_port), "--db", str(plan.db)]
+            state["pids"]["page"] = _spawn(command, logs / "page.log", env)
+            state["page_url"] = f"http://{HOST}:{page_port}/"
+        _save(state)
+    except BaseException:
+        down(say=lambda _: None)
+        raise
+    return state
+
+
+def _stop_group(pid: int, signals: tuple[int, ...], grace: float) -> None:
+    """Signal process group `pid` with each of `signals` in turn, `grace` seconds apart,
+    then kill what is left."""
+    for sig in signals:
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if not _group_alive(pid):
+                return
+            time.sleep(0.2)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    _reap(pid)
+
+
+def _group_alive(pgid: int) -> bool:
+    _reap(pgid)
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return any(
+        alive(int(p.name))
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _pgid(int(p.name)) == pgid
+    )
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return None
+
+
+def _reap(pid: int) -> None:
+    """Collect `pid` if it is our child that exited (the test's own `up`)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def down(say: Callable[[str], None] = print) -> bool:
+    """Stop what `up` started under this PREFECT_HOME: workers (their runs with them) and the
+    page first, the server last. False when nothing was running."""
+    try:
+        state = json.loads(state_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    pids: dict[str, int] = state["pids"]
+    for name, pid in pids.items():
+        if name == "server":
+            continue
+        say(f"Stopping {name}")
+        # A worker stops its polling on the first signal and exits on the second.
+        _stop_group(pid, (signal.SIGTERM, signal.SIGTERM), grace=5)
+    if "server" in pids:
+        say("Stopping the Prefect server")
+        _stop_group(pids["server"], (signal.SIGTERM,), grace=15)
+    state_path().unlink(missing_ok=True)
+    return True
