@@ -13,7 +13,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run test test-fast lint bench eval samples docs clean
+.PHONY: help setup run test test-fast lint bench eval samples docs clean up down
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -62,3 +62,9 @@ samples: setup ## regenerate data/samples/ from scripts/make_samples.py
 
 clean: ## remove the runtime data (warehouse, snapshot, archive, inbox, work files, reports)
 	rm -rf data/warehouse.duckdb* data/published data/archive data/work data/prefect data/inbox data/reports
+
+up: setup ## run the whole system in the background: Prefect server, workers, upload page, schedules
+	$(VENV)/bin/screening up $(UP_ARGS)
+
+down: ## stop what `make up` started
+	$(VENV)/bin/screening down

@@ -83,6 +83,30 @@ def _quiet_prefect() -> None:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+def _writer_limit() -> None:
+    """On Prefect's ephemeral API (no server), create the `duckdb-writer` limit the flows hold;
+    on a server it is `screening up`'s to create, and its absence an error."""
+    import os
+
+    if not os.environ.get("PREFECT_API_URL"):
+        from flows.writer import ensure_writer_limit
+
+        ensure_writer_limit()
+
+
+@app.callback()
+def _attach_to_server() -> None:
+    # When `screening up` runs under this PREFECT_HOME, every command talks to its server
+    # instead of starting Prefect's ephemeral API (set before Prefect is imported).
+    import os
+
+    if not os.environ.get("PREFECT_API_URL"):
+        from flows.server import running
+
+        if state := running():
+            os.environ["PREFECT_API_URL"] = state["api_url"]
+
+
 def _print_upload(outcome: UploadOutcome, db: Path, name: str | None = None) -> None:
     """What an upload did: refused and why (on stderr), or its counts, notes and the rows not
     loaded with the reason."""
@@ -131,6 +155,15 @@ def ingest(
             "it no longer holds is no longer current. One file at a time."
         ),
     ] = None,
+    submit: Annotated[
+        bool,
+        typer.Option(
+            "--submit",
+            help="Run each file on the workers of the running Prefect server (`screening up`, "
+            "or PREFECT_API_URL) through the ingest-portfolio deployment, all at once, and "
+            "wait for them; the files must be where the workers can read them.",
+        ),
+    ] = False,
 ) -> None:
     """Load portfolio workbooks into the warehouse, and say what loaded and what did not.
 
@@ -144,37 +177,71 @@ def ingest(
     corrected workbook under the same name (or name the portfolio with --portfolio) and it
     supersedes the earlier one in projects_current.
 
+    With a running `screening up`, the flow is recorded on its server; with --submit it runs
+    on the server's workers.
+
     Example: screening ingest my-portfolio.xlsx --channel bilateral
     """
+    import os
+
     files = _portfolio_files(paths)
+    if submit and not os.environ.get("PREFECT_API_URL"):
+        _fail("--submit needs a running Prefect server: start one with `screening up`.")
     if portfolio is not None and len(files) > 1:
         _fail(
             f"--portfolio names the portfolio of one file, but {len(files)} files were given: "
             "each would supersede the one before. Ingest them one at a time."
         )
     db_path = db or config.default_db_path()
-    from flows.ingest import ingest_portfolio
-
+    options = {"channel": channel.value if channel else None, "portfolio": portfolio}
     _quiet_prefect()
+    if submit:
+        outcomes = _submitted(files, db_path, options)
+    else:
+        from flows.ingest import ingest_portfolio
+
+        _writer_limit()
+        outcomes = (
+            _outcome(lambda p=path: ingest_portfolio(str(p), db=str(db_path), **options))
+            for path in files
+        )
     failed = 0
-    for path in files:
-        try:
-            outcome = UploadOutcome.of(
-                ingest_portfolio(
-                    str(path),
-                    channel=channel.value if channel else None,
-                    db=str(db_path),
-                    portfolio=portfolio,
-                )
-            )
-        except ScreeningError as error:
+    for path, (summary, error) in zip(files, outcomes, strict=True):
+        if error is not None:
             failed += 1
             typer.echo(f"{path.name}: not ingested. {error}", err=True)
             continue
+        outcome = UploadOutcome.of(summary)
         failed += outcome.refused
         _print_upload(outcome, db_path, path.name)
     if failed:
         raise typer.Exit(1)
+
+
+def _outcome(run) -> tuple[dict | None, ScreeningError | None]:
+    try:
+        return run(), None
+    except ScreeningError as error:
+        return None, error
+
+
+def _submitted(files: list[Path], db: Path, options: dict) -> list[tuple]:
+    """Submit every file to the ingest-portfolio deployment at once; wait for them all."""
+    import getpass
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flows.deploy import ingest_on_server
+
+    def run(path: Path) -> tuple:
+        return _outcome(
+            lambda: ingest_on_server(
+                path.resolve(), db=db.resolve(), uploaded_by=getpass.getuser(), **options
+            )
+        )
+
+    typer.echo(f"Submitted {len(files)} file(s) to the workers; waiting for them.")
+    with ThreadPoolExecutor(max_workers=min(8, len(files))) as pool:
+        return list(pool.map(run, files))
 
 
 @app.command()
@@ -244,27 +311,72 @@ def status(
     db: DbOption = None,
     limit: Annotated[int, typer.Option(help="How many uploads to list.", min=1)] = 20,
 ) -> None:
-    """List recent uploads with their counts of rows read, loaded, rejected and skipped.
+    """List recent uploads with their counts of rows read, loaded, rejected and skipped; what
+    waits in the inbox; when the snapshot was published; and, with a running Prefect server
+    (`screening up`), its deployments with their last and next runs.
 
     Example: screening status --limit 5
     """
     from screening import warehouse
 
+    db_path = db or config.default_db_path()
     try:
-        frame = warehouse.recent_uploads(config.readable_db(db or config.default_db_path()), limit)
+        frame = warehouse.recent_uploads(config.readable_db(db_path), limit)
     except ScreeningError as error:
-        _fail(str(error))
-    if frame.empty:
+        if config.readable_db(db_path).exists():
+            _fail(str(error))
+        frame = None  # no warehouse yet: the rest of the status still helps
+    if frame is None or frame.empty:
         typer.echo("No uploads yet.")
+    else:
+        frame["uploaded_at"] = frame["uploaded_at"].dt.strftime("%Y-%m-%d %H:%M")
+        # A snapshot published by an older version may lack newer columns (portfolio).
+        frame = frame[[c for c in STATUS_COLUMNS if c in frame]].rename(columns=STATUS_COLUMNS)
+        typer.echo(frame.fillna("").to_string(index=False))
+        if (frame["status"] == "refused").any():
+            typer.echo(
+                'Why a file was refused: screening query "SELECT file_name, message FROM '
+                "uploads WHERE status = 'refused'\""
+            )
+    _system_status(db_path)
+
+
+def _when(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment is not None else "-"
+
+
+def _system_status(db_path: Path) -> None:
+    """The inbox, the snapshot, and the server's deployments (when one runs)."""
+    import os
+    from datetime import UTC, datetime
+
+    typer.echo("")
+    inbox = config.inbox_dir()
+    waiting = sum(map(config.is_portfolio_file, inbox.iterdir())) if inbox.is_dir() else 0
+    typer.echo(f"Inbox {inbox}: {waiting} file(s) waiting.")
+    snapshot = config.published_path(db_path)
+    if snapshot.exists():
+        published = datetime.fromtimestamp(snapshot.stat().st_mtime, UTC)
+        typer.echo(f"Snapshot published {_when(published)} ({snapshot}).")
+    else:
+        typer.echo("No snapshot published yet.")
+    api_url = os.environ.get("PREFECT_API_URL")
+    if not api_url:
+        typer.echo("No Prefect server runs here: start one with `screening up`.")
         return
-    frame["uploaded_at"] = frame["uploaded_at"].dt.strftime("%Y-%m-%d %H:%M")
-    # A snapshot published by an older version may lack newer columns (portfolio).
-    frame = frame[[c for c in STATUS_COLUMNS if c in frame]].rename(columns=STATUS_COLUMNS)
-    typer.echo(frame.fillna("").to_string(index=False))
-    if (frame["status"] == "refused").any():
+    from flows.deploy import overview
+
+    try:
+        rows = overview()
+    except Exception as error:  # noqa: BLE001 - the edge: a server that does not answer
+        typer.echo(f"The Prefect server at {api_url} does not answer ({type(error).__name__}).")
+        return
+    typer.echo(f"Prefect server {api_url.removesuffix('/api')}: {len(rows)} deployment(s).")
+    for row in rows:
+        last = f"{row['last_run']} {_when(row['last_end'])}" if row["last_run"] else "none yet"
         typer.echo(
-            'Why a file was refused: screening query "SELECT file_name, message FROM uploads '
-            "WHERE status = 'refused'\""
+            f"  {row['deployment']}: {row['schedule'] or 'on demand'}; last run: {last}; "
+            f"next: {_when(row['next_run'])}"
         )
 
 
@@ -283,6 +395,7 @@ def rescreen(db: DbOption = None) -> None:
     from flows.rescreen import rescreen_warehouse
 
     _quiet_prefect()
+    _writer_limit()
     try:
         summary = rescreen_warehouse(str(db_path))
     except ScreeningError as error:
@@ -346,6 +459,7 @@ def watch(
     from flows.inbox import refresh_warehouse
 
     _quiet_prefect()
+    _writer_limit()
     typer.echo(f"Watching {folder} every {every} s (Ctrl-C to stop).")
     try:
         while True:
@@ -465,6 +579,7 @@ def serve(
 
     db_path = db or config.default_db_path()
     _quiet_prefect()
+    _writer_limit()
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"Upload page: http://{shown}:{port}/ (warehouse {db_path}; Ctrl-C to stop).")
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -511,6 +626,95 @@ def evaluate(
         typer.echo(report(labels, activities, show_check=show_check, show=show))
     except LabelsError as error:
         _fail(f"{error}; give the labelled CSV (and --activities for its texts).", 2)
+
+
+@app.command()
+def up(
+    workers: Annotated[
+        int, typer.Option(help="How many workers run flows (each runs several at once).", min=1)
+    ] = 1,
+    port: Annotated[
+        int | None,
+        typer.Option(help="The Prefect server's port. Default: 4200, else a free one.", max=65535),
+    ] = None,
+    page_port: Annotated[
+        int | None,
+        typer.Option(help="The upload page's port. Default: 8000, else a free one.", max=65535),
+    ] = None,
+    inbox_every: Annotated[
+        int, typer.Option(help="Seconds between two looks at the inbox.", min=10)
+    ] = 300,
+    cron: Annotated[
+        str, typer.Option(help="When refresh-screening re-screens everything (cron).")
+    ] = "0 2 * * *",
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            help="The time zone of --cron (IANA, e.g. Europe/Oslo). Default: "
+            "$SCREENING_TIMEZONE, else UTC."
+        ),
+    ] = None,
+    page: Annotated[bool, typer.Option(help="Serve the upload page too.")] = True,
+    db: DbOption = None,
+) -> None:
+    """Run the whole system in the background: a Prefect server, workers, the upload page,
+    and the deployments ingest-portfolio, watch-inbox and refresh-screening.
+
+    Listens on 127.0.0.1 only. The server keeps its database (SQLite) and logs under
+    PREFECT_HOME (data/prefect/), or uses PostgreSQL when PREFECT_SERVER_DATABASE_CONNECTION_URL
+    says so. One step at a time writes the warehouse (the duckdb-writer limit). While it runs,
+    every `screening` command talks to this server. SCREENING_DB, SCREENING_INBOX and
+    PREFECT_HOME choose another instance. Stop it with `screening down`.
+
+    Example: screening up --workers 2 --timezone Africa/Juba
+    """
+    import os
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from flows.deploy import Plan
+    from flows.server import up as start
+
+    zone = timezone or os.environ.get("SCREENING_TIMEZONE") or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        _fail(f'"{zone}" is not a time zone; give an IANA name such as Europe/Oslo or UTC.', 2)
+    plan = Plan(
+        db=(db or config.default_db_path()).resolve(),
+        inbox=config.inbox_dir().resolve(),
+        inbox_every=inbox_every,
+        cron=cron,
+        timezone=zone,
+    )
+    try:
+        state = start(plan, workers=workers, port=port, page_port=page_port, page=page,
+                      say=typer.echo)  # fmt: skip
+    except ScreeningError as error:
+        _fail(str(error))
+    except ValueError as error:  # a cron Prefect cannot read
+        _fail(f"{error}")
+    typer.echo(f"Prefect UI:  {state['ui_url']}")
+    if page:
+        typer.echo(f"Upload page: {state['page_url']}")
+    typer.echo(f"Inbox:       {plan.inbox} (every {inbox_every} s)")
+    typer.echo(f"Re-screen:   {cron} ({zone}), and after a rubric change")
+    typer.echo(f"Logs:        {state['logs']}")
+    typer.echo("Commands now run through this server; stop it all with `screening down`.")
+
+
+@app.command()
+def down() -> None:
+    """Stop what `screening up` started under this PREFECT_HOME (a run in progress is
+    stopped too: its upload loads whole or not at all).
+
+    Example: screening down
+    """
+    from flows.server import down as stop
+
+    if not stop(say=typer.echo):
+        typer.echo("Nothing runs here (no `screening up` under this PREFECT_HOME).")
+        return
+    typer.echo("Stopped.")
 
 
 def main() -> None:

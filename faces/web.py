@@ -16,6 +16,7 @@ belongs behind the ministry's reverse proxy and single sign-on before anyone els
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 import shutil
@@ -209,7 +210,13 @@ def _clean_text(text: str) -> str:
 def _run_ingest(
     path: Path, *, lock: threading.Lock, db: Path, **options: str | None
 ) -> UploadOutcome:
-    """The real flow, as `screening ingest` runs it; one upload at a time in this process."""
+    """The real flow, as `screening ingest` runs it: with a Prefect server (PREFECT_API_URL,
+    as `screening up` sets), on its workers, several uploads at once; else in this process,
+    one upload at a time."""
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.deploy import ingest_on_server
+
+        return UploadOutcome.of(ingest_on_server(path, db=db, **options))
     from flows.ingest import ingest_portfolio
 
     with lock:

@@ -18,6 +18,7 @@ parameters when it is paused.
 from __future__ import annotations
 
 import contextlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,15 +89,16 @@ def deploy_all(plan: Plan) -> dict[str, str]:
     ids = {}
     for name, entrypoint in ENTRYPOINTS.items():
         source = flow.from_source(source=str(config.PROJECT_DIR), entrypoint=entrypoint)
-        ids[name] = str(
-            source.deploy(
-                name=name.split("/")[1],
-                work_pool_name=plan.pool,
-                print_next_steps=False,
-                ignore_warnings=True,
-                **settings[name],
+        with contextlib.redirect_stdout(io.StringIO()):  # deploy prints a table each time
+            ids[name] = str(
+                source.deploy(
+                    name=name.split("/")[1],
+                    work_pool_name=plan.pool,
+                    print_next_steps=False,
+                    ignore_warnings=True,
+                    **settings[name],
+                )
             )
-        )
     return ids
 
 
@@ -130,3 +132,60 @@ def ingest_on_server(path: Path, timeout: float | None = None, **parameters: obj
     if "db" in given:
         given["db"] = str(given["db"])
     return submit(INGEST, {"path": str(path), **given}, timeout)
+
+
+def overview() -> list[dict]:
+    """Each deployment on the current Prefect API: its name, schedules, last finished run
+    and next scheduled run (times in UTC)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    finished = [StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED]
+
+    def runs(client, deployment_id, states, sort):
+        return client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=states))
+            ),
+            sort=sort,
+            limit=1,
+        )
+
+    rows = []
+    with get_client(sync_client=True) as client:
+        flows = {f.id: f.name for f in client.read_flows()}
+        for deployment in client.read_deployments():
+            last = runs(client, deployment.id, finished, FlowRunSort.END_TIME_DESC)
+            upcoming = runs(
+                client, deployment.id, [StateType.SCHEDULED], FlowRunSort.EXPECTED_START_TIME_ASC
+            )
+            rows.append(
+                {
+                    "deployment": f"{flows.get(deployment.flow_id, '?')}/{deployment.name}",
+                    "schedule": "; ".join(
+                        _schedule_text(s.schedule) + ("" if s.active else " (paused)")
+                        for s in deployment.schedules
+                    ),
+                    "last_run": last[0].state_name if last else None,
+                    "last_end": last[0].end_time if last else None,
+                    "next_run": upcoming[0].expected_start_time if upcoming else None,
+                }
+            )
+    return sorted(rows, key=lambda row: row["deployment"])
+
+
+def _schedule_text(schedule: object) -> str:
+    if cron := getattr(schedule, "cron", None):
+        return f"cron {cron} ({getattr(schedule, 'timezone', None) or 'UTC'})"
+    if interval := getattr(schedule, "interval", None):
+        return f"every {int(interval.total_seconds())} s"
+    return str(schedule)
