@@ -12,6 +12,7 @@ SCREENING_INBOX) run side by side.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -199,52 +200,33 @@ def up(
     return state
 
 
-def _stop_group(pid: int, signals: tuple[int, ...], grace: float) -> None:
-    """Signal process group `pid` with each of `signals` in turn, `grace` seconds apart,
-    then kill what is left."""
-    for sig in signals:
+def _stop_group(pgid: int, signals: tuple[int, ...], grace: float) -> None:
+    """Signal process group `pgid` with each of `signals` in turn, waiting up to `grace`
+    seconds after each for the group to end, then kill what is left."""
+    for sig in (*signals, signal.SIGKILL):
         try:
-            os.killpg(pid, sig)
+            os.killpg(pgid, sig)
         except ProcessLookupError:
             return
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            if not _group_alive(pid):
-                return
+        while group_alive(pgid) and time.monotonic() < deadline:
             time.sleep(0.2)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    _reap(pid)
+        if not group_alive(pgid):
+            return
 
 
-def _group_alive(pgid: int) -> bool:
-    _reap(pgid)
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return any(
-        alive(int(p.name))
-        for p in Path("/proc").iterdir()
-        if p.name.isdigit() and _pgid(int(p.name)) == pgid
-    )
-
-
-def _pgid(pid: int) -> int | None:
-    try:
-        return os.getpgid(pid)
-    except OSError:
-        return None
-
-
-def _reap(pid: int) -> None:
-    """Collect `pid` if it is our child that exited (the test's own `up`)."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
+def group_alive(pgid: int) -> bool:
+    """Whether a live (not zombie) process of group `pgid` is left."""
+    with contextlib.suppress(ChildProcessError):  # our own child (a test's `up`): reap it
+        os.waitpid(pgid, os.WNOHANG)
+    for proc in Path("/proc").iterdir():
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
 
 
 def down(say: Callable[[str], None] = print) -> bool:
