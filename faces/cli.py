@@ -227,6 +227,7 @@ def _outcome(run) -> tuple[dict | None, ScreeningError | None]:
 
 def _submitted(files: list[Path], db: Path, options: dict) -> list[tuple]:
     """Submit every file to the ingest-portfolio deployment at once; wait for them all."""
+    import contextvars
     import getpass
     from concurrent.futures import ThreadPoolExecutor
 
@@ -240,8 +241,9 @@ def _submitted(files: list[Path], db: Path, options: dict) -> list[tuple]:
         )
 
     typer.echo(f"Submitted {len(files)} file(s) to the workers; waiting for them.")
+    contexts = [contextvars.copy_context() for _ in files]  # Prefect's settings, in each thread
     with ThreadPoolExecutor(max_workers=min(8, len(files))) as pool:
-        return list(pool.map(run, files))
+        return list(pool.map(lambda c, f: c.run(run, f), contexts, files))
 
 
 @app.command()

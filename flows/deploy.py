@@ -68,6 +68,7 @@ def deploy_all(plan: Plan) -> dict[str, str]:
     """Create or update the pool, the writer limit and the three deployments; return each
     deployment's name and id."""
     from prefect import flow
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron, Interval
 
     from flows.writer import ensure_writer_limit
@@ -77,13 +78,19 @@ def deploy_all(plan: Plan) -> dict[str, str]:
     db, inbox = str(plan.db), str(plan.inbox)
     settings = {
         INGEST: {"parameters": {"db": db}},
+        # One look at the inbox at a time (two would file the same file twice): a run due
+        # while one still works is dropped, the next one comes soon.
         WATCH: {
             "parameters": {"inbox": inbox, "db": db},
             "schedule": Interval(plan.inbox_every),
+            "concurrency_limit": ConcurrencyLimitConfig(
+                limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+            ),
         },
         REFRESH: {
             "parameters": {"db": db},
             "schedule": Cron(plan.cron, timezone=plan.timezone),
+            "concurrency_limit": 1,
         },
     }
     ids = {}
@@ -117,12 +124,14 @@ def submit(deployment: str, parameters: dict, timeout: float | None = None) -> d
         )
     if not run.state.is_completed():
         try:
-            run.state.result()  # raises what made the flow fail, when it was recorded
+            run.state.result()  # raises what made the flow fail, when it was kept
         except ScreeningError:
             raise
-        except Exception as error:  # noqa: BLE001 - the flow's own failure, said in one line
-            raise ScreeningError(f"{run.state.name}: {error}") from error
-        raise ScreeningError(f"The run {run.name} of {deployment} ended {run.state.name}.")
+        except Exception:  # noqa: BLE001 - not kept: the state's message says it
+            pass
+        raise ScreeningError(
+            f"The run {run.name} of {deployment} ended {run.state.name}: {run.state.message}"
+        )
     return run.state.result()
 
 

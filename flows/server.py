@@ -119,6 +119,8 @@ def environment(api_url: str, plan: Plan, worker_query_seconds: float) -> dict[s
         "PREFECT_WORKER_PREFETCH_SECONDS": "5",
         # A crashed run's writer slot is freed within the lease and 5 s.
         "PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "5",
+        # A step waiting for the slot asks again at least every 5 s (Prefect: 30).
+        "PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS": "5",
         "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": (
             "prefect.server.concurrency.lease_storage.filesystem"
         ),
