@@ -117,11 +117,12 @@ def refresh_screening(
     partition_rows: int = PARTITION_ROWS,
     dask_address: str | None = None,
 ) -> dict:
-    """Screen every current project again with the current rubric; publish the snapshot."""
+    """Screen every current project again with the current rubric; publish the snapshot.
+    Returns the counts by flag, and how many partitions were screened."""
     db = db or str(config.default_db_path())
     rubric = str(path) if (path := config.rubric_path()) else None
     if count_current(db) <= partition_rows:
-        summary = screen(db)
+        summary = {**screen(db), "partitions": 1}
     else:
         work = config.work_dir() / f"refresh-{uuid.uuid4().hex}"
         try:
@@ -131,7 +132,7 @@ def refresh_screening(
                     len(parts), dask_address or os.environ.get("SCREENING_DASK_ADDRESS")
                 )
                 folders = screen_partitions.with_options(task_runner=runner)(parts, rubric)
-                summary = store_partitions(db, folders, rubric)
+                summary = {**store_partitions(db, folders, rubric), "partitions": len(parts)}
         finally:
             shutil.rmtree(work, ignore_errors=True)
     publish(db)
