@@ -78,13 +78,27 @@ def free_port(preferred: int | None = None) -> int:
 
 
 def healthy(api_url: str) -> bool:
+    """Whether the Prefect API at `api_url` answers its health check."""
+    return _answers(f"{api_url}/health")
+
+
+def _answers(url: str) -> bool:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=5) as answer:
+        with urllib.request.urlopen(url, timeout=5) as answer:
             return answer.status == 200
     except OSError:
         return False
+
+
+def _wait_until(ready: Callable[[], bool], pid: int, failure: str) -> None:
+    """Wait (at most STARTUP_SECONDS) until `ready()`, while process `pid` lives."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not ready():
+        if not alive(pid) or time.monotonic() > deadline:
+            raise ScreeningError(failure)
+        time.sleep(1)
 
 
 def _spawn(command: list[str], log: Path, env: dict[str, str]) -> int:
@@ -107,23 +121,18 @@ def _save(state: dict) -> None:
 
 
 def environment(api_url: str, plan: Plan, worker_query_seconds: float) -> dict[str, str]:
-    """The environment of every process `up` starts."""
+    """The environment of every process `up` starts: this one's (offline, PREFECT_HOME and
+    lease storage set by `configure_offline`), with the server's address and quicker loops."""
     return {
         **os.environ,
-        "PREFECT_HOME": str(prefect_home()),
         "PREFECT_API_URL": api_url,
         "PREFECT_SERVER_API_HOST": HOST,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
         "PREFECT_WORKER_QUERY_SECONDS": str(worker_query_seconds),
         "PREFECT_WORKER_PREFETCH_SECONDS": "5",
         # A crashed run's writer slot is freed within the lease and 5 s.
         "PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "5",
         # A step waiting for the slot asks again at least every 5 s (Prefect: 30).
         "PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS": "5",
-        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": (
-            "prefect.server.concurrency.lease_storage.filesystem"
-        ),
         "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "INFO"),
         "SCREENING_DB": str(plan.db),
         "SCREENING_INBOX": str(plan.inbox),
@@ -166,18 +175,15 @@ def up(
     _save(state)
     try:
         say(f"Starting the Prefect server at {state['ui_url']} (log: {logs / 'server.log'})")
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not healthy(api_url):
-            if not alive(state["pids"]["server"]):
-                raise ScreeningError(
-                    f"The Prefect server stopped while starting; see {logs / 'server.log'}."
-                )
-            if time.monotonic() > deadline:
-                raise ScreeningError(
-                    f"The Prefect server did not answer within {STARTUP_SECONDS} s; see "
-                    f"{logs / 'server.log'}."
-                )
-            time.sleep(1)
+        _wait_until(
+            lambda: healthy(api_url),
+            state["pids"]["server"],
+            f"The Prefect server did not start; see {logs / 'server.log'}.",
+        )
+        if not alive(state["pids"]["server"]):  # what answered was another server
+            raise ScreeningError(
+                f"Port {port} was taken by another program meanwhile; run `screening up` again."
+            )
         say("Creating the work pool, the duckdb-writer limit and the deployments")
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -196,6 +202,12 @@ def up(
             state["pids"]["page"] = _spawn(command, logs / "page.log", env)
             state["page_url"] = f"http://{HOST}:{page_port}/"
         _save(state)
+        if page:
+            _wait_until(
+                lambda: _answers(f"{state['page_url']}uploads"),
+                state["pids"]["page"],
+                f"The upload page did not start; see {logs / 'page.log'}.",
+            )
     except BaseException:
         down(say=lambda _: None)
         raise

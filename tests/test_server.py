@@ -41,7 +41,7 @@ def _workbook(path: Path, country: str, rows: int = 150) -> Path:
 def system(tmp_path_factory):
     """`up` with two workers, the inbox looked at every 10 s, the rubric a copy we may edit."""
     from flows.deploy import Plan
-    from flows.server import down, up
+    from flows.server import down, free_port, up
     from screening.rubric import DEFAULT_RUBRIC
 
     root = tmp_path_factory.mktemp("system")
@@ -58,10 +58,11 @@ def system(tmp_path_factory):
         env.setenv("PREFECT_HOME", str(root / "prefect"))
         env.setenv("SCREENING_DATA_DIR", str(root / "data"))
         env.setenv("SCREENING_RUBRIC", str(rubric))
-        env.delenv("PREFECT_API_URL", raising=False)
+        env.delenv("PREFECT_API_URL", raising=False)  # `up` sets it for what it starts
         env.delenv("SCREENING_DB", raising=False)
         env.delenv("SCREENING_INBOX", raising=False)
-        state = up(plan, workers=2, page=False, say=lambda _: None)
+        # Ports the system chooses: 4200 and 8000 may serve someone else on this machine.
+        state = up(plan, workers=2, port=free_port(), page_port=free_port(), say=lambda _: None)
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
         try:
@@ -216,6 +217,52 @@ def test_four_uploads_at_once_load_one_at_a_time_and_queries_go_on(system, tmp_p
     assert not failures, failures[:3]
     during = [q for q in queries if any(a.timestamp() < q < b.timestamp() for a, b, _ in loads)]
     assert during, "no query ran while an upload was loading"
+
+
+def test_the_page_and_the_command_line_hand_uploads_to_the_workers(system, tmp_path, monkeypatch):
+    import json
+    import urllib.request
+
+    from typer.testing import CliRunner
+
+    from screening.cli import app
+
+    page_file = _workbook(tmp_path / "guinea.xlsx", "GIN", rows=5)
+    request = urllib.request.Request(
+        f"{system['page_url']}upload?file_name=guinea.xlsx",
+        data=page_file.read_bytes(),
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=RUN_SECONDS) as answer:
+        assert json.load(answer)["status"] == "loaded"
+
+    monkeypatch.setenv("PREFECT_API_URL", system["api_url"])  # as the command line finds it
+    cli_file = _workbook(tmp_path / "yemen.xlsx", "YEM", rows=5)
+    submitted = CliRunner().invoke(app, ["ingest", "--submit", str(cli_file)])
+    assert submitted.exit_code == 0, submitted.output
+    assert "yemen.xlsx: upload" in submitted.output
+
+    by = _snapshot(system, "SELECT file_name, uploaded_by FROM uploads WHERE file_name IN "
+                   "('guinea.xlsx', 'yemen.xlsx') ORDER BY 1")  # fmt: skip
+    assert [name for name, _ in by] == ["guinea.xlsx", "yemen.xlsx"] and by[0][1] == "web"
+    from prefect.client.schemas.objects import StateType
+
+    ran = {
+        Path(r.parameters["path"]).name
+        for r in _flow_runs("ingest-portfolio", [StateType.COMPLETED])
+    }
+    assert {"guinea.xlsx", "yemen.xlsx"} <= ran  # on the workers, through the deployment
+
+    status = CliRunner().invoke(app, ["status"])
+    assert status.exit_code == 0, status.output
+    for text in (
+        "ingest_portfolio/ingest-portfolio: on demand; last run: Completed",
+        "watch_inbox/watch-inbox: every 10 s",
+        "refresh_screening/refresh-screening: cron 30 2 * * * (Africa/Juba)",
+        "Snapshot published",
+        "0 file(s) waiting",
+    ):
+        assert text in status.output, status.output  # fmt: skip
 
 
 def test_a_missing_writer_limit_fails_the_upload_and_writes_nothing(system, tmp_path):
