@@ -7,6 +7,7 @@ that `screening --help` answers at once.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -195,6 +196,7 @@ def ingest(
     db_path = db or config.default_db_path()
     options = {"channel": channel.value if channel else None, "portfolio": portfolio}
     _quiet_prefect()
+    outcomes: Iterable[tuple[dict | None, ScreeningError | None]]
     if submit:
         outcomes = _submitted(files, db_path, options)
     else:
@@ -207,7 +209,7 @@ def ingest(
         )
     failed = 0
     for path, (summary, error) in zip(files, outcomes, strict=True):
-        if error is not None:
+        if summary is None:
             failed += 1
             typer.echo(f"{path.name}: not ingested. {error}", err=True)
             continue
@@ -225,7 +227,9 @@ def _outcome(run) -> tuple[dict | None, ScreeningError | None]:
         return None, error
 
 
-def _submitted(files: list[Path], db: Path, options: dict) -> list[tuple]:
+def _submitted(
+    files: list[Path], db: Path, options: dict
+) -> list[tuple[dict | None, ScreeningError | None]]:
     """Submit every file to the ingest-portfolio deployment at once; wait for them all."""
     import contextvars
     import getpass
@@ -233,10 +237,10 @@ def _submitted(files: list[Path], db: Path, options: dict) -> list[tuple]:
 
     from flows.deploy import ingest_on_server
 
-    def run(path: Path) -> tuple:
+    def run(path: Path) -> tuple[dict | None, ScreeningError | None]:
         return _outcome(
             lambda: ingest_on_server(
-                path.resolve(), db=db.resolve(), uploaded_by=getpass.getuser(), **options
+                path.resolve(), {**options, "db": db.resolve(), "uploaded_by": getpass.getuser()}
             )
         )
 

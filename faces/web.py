@@ -216,7 +216,7 @@ def _run_ingest(
     if os.environ.get("PREFECT_API_URL"):
         from flows.deploy import ingest_on_server
 
-        return UploadOutcome.of(ingest_on_server(path, db=db, **options))
+        return UploadOutcome.of(ingest_on_server(path, {"db": db, **options}))
     from flows.ingest import ingest_portfolio
 
     with lock:

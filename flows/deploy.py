@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from screening import config
 
@@ -67,7 +69,7 @@ def ensure_pool(name: str = POOL) -> None:
 def deploy_all(plan: Plan) -> dict[str, str]:
     """Create or update the pool, the writer limit and the three deployments; return each
     deployment's name and id."""
-    from prefect import flow
+    from prefect import Flow, flow
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron, Interval
 
@@ -76,7 +78,7 @@ def deploy_all(plan: Plan) -> dict[str, str]:
     ensure_pool(plan.pool)
     ensure_writer_limit()
     db, inbox = str(plan.db), str(plan.inbox)
-    settings = {
+    settings: dict[str, dict[str, Any]] = {
         INGEST: {"parameters": {"db": db}},
         # One look at the inbox at a time (two would file the same file twice): a run due
         # while one still works is dropped, the next one comes soon.
@@ -95,7 +97,10 @@ def deploy_all(plan: Plan) -> dict[str, str]:
     }
     ids = {}
     for name, entrypoint in ENTRYPOINTS.items():
-        source = flow.from_source(source=str(config.PROJECT_DIR), entrypoint=entrypoint)
+        source = cast(
+            "Flow[..., Any]",
+            flow.from_source(source=str(config.PROJECT_DIR), entrypoint=entrypoint),
+        )
         with contextlib.redirect_stdout(io.StringIO()):  # deploy prints a table each time
             ids[name] = str(
                 source.deploy(
@@ -112,11 +117,15 @@ def deploy_all(plan: Plan) -> dict[str, str]:
 def submit(deployment: str, parameters: dict, timeout: float | None = None) -> dict:
     """Run `deployment` on the workers and wait (at most `timeout` seconds; None: until it
     ends); return the flow's result, or raise what made it fail."""
+    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
 
     from screening.errors import ScreeningError
 
-    run = run_deployment(deployment, parameters=parameters, timeout=timeout, as_subflow=False)
+    run = cast(
+        "FlowRun",
+        run_deployment(deployment, parameters=parameters, timeout=timeout, as_subflow=False),
+    )
     if run.state is None or not run.state.is_final():
         raise ScreeningError(
             f"The run {run.name} of {deployment} did not finish in time; it goes on, and "
@@ -135,12 +144,14 @@ def submit(deployment: str, parameters: dict, timeout: float | None = None) -> d
     return run.state.result()
 
 
-def ingest_on_server(path: Path, timeout: float | None = None, **parameters: object) -> dict:
-    """`ingest_portfolio` on the workers of the running server (`ingest-portfolio`)."""
-    given = {k: v for k, v in parameters.items() if v is not None}
-    if "db" in given:
-        given["db"] = str(given["db"])
-    return submit(INGEST, {"path": str(path), **given}, timeout)
+def ingest_on_server(
+    path: Path, parameters: Mapping[str, object] | None = None, timeout: float | None = None
+) -> dict:
+    """`ingest_portfolio` of `path` on the workers of the running server (`ingest-portfolio`),
+    with the flow's other `parameters` (None values left to the deployment)."""
+    given = {k: str(v) if isinstance(v, Path) else v for k, v in (parameters or {}).items()}
+    return submit(INGEST, {"path": str(path), **{k: v for k, v in given.items() if v is not None}},
+                  timeout)  # fmt: skip
 
 
 def overview() -> list[dict]:

@@ -164,7 +164,7 @@ def watch_inbox(
                 idempotency_key=f"rubric-{version}",
                 as_subflow=False,
             )
-            refresh = {"flow_run": str(run.id), "rubric_version": version}
+            refresh = {"flow_run": str(getattr(run, "id", "")), "rubric_version": version}
         else:
             refresh = refresh_screening(db)
     return {"uploads": uploads, "refresh": refresh}

@@ -150,9 +150,9 @@ def up(
 ) -> dict:
     """Start the server, the deployments, `workers` workers and (unless `page` is False)
     the upload page; return what runs (as kept in the state file)."""
-    if state := running():
+    if current := running():
         raise ScreeningError(
-            f"The system already runs here (Prefect API {state['api_url']}, PREFECT_HOME "
+            f"The system already runs here (Prefect API {current['api_url']}, PREFECT_HOME "
             f"{prefect_home()}); stop it first with `screening down`, or give this instance "
             "its own PREFECT_HOME."
         )

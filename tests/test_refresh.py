@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from screening.config import SAMPLES_DIR
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 RESULTS_SQL = """
 SELECT * EXCLUDE (screened_at) FROM screening_results ORDER BY upload_id, sheet, row_number

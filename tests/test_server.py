@@ -188,7 +188,7 @@ def test_four_uploads_at_once_load_one_at_a_time_and_queries_go_on(system, tmp_p
             contexts = [contextvars.copy_context() for _ in files]
             summaries = list(
                 pool.map(
-                    lambda c, f: c.run(ingest_on_server, f, timeout=RUN_SECONDS), contexts, files
+                    lambda c, f: c.run(ingest_on_server, f, None, RUN_SECONDS), contexts, files
                 )
             )
     finally:
@@ -225,7 +225,7 @@ def test_the_page_and_the_command_line_hand_uploads_to_the_workers(system, tmp_p
 
     from typer.testing import CliRunner
 
-    from screening.cli import app
+    from faces.cli import app
 
     page_file = _workbook(tmp_path / "guinea.xlsx", "GIN", rows=5)
     request = urllib.request.Request(
