@@ -23,11 +23,8 @@ CSV_FORMATS = {  # file -> (delimiter, encoding)
     "humanitarian_south_sudan.csv": (";", "cp1252"),
     "bilateral_uganda_export.csv": (",", "utf-8-sig"),
 }
-WORKBOOKS = (
-    "bilateral_uganda_afghanistan.xlsx",
-    "multilateral_sudan_somalia.xlsx",
-    "portfolio_multi_sheet.xlsx",
-)
+WORKBOOKS = ("bilateral_uganda_afghanistan.xlsx", "multilateral_sudan_somalia.xlsx",
+             "portfolio_multi_sheet.xlsx")
 TOTAL_LABELS = ("Total", "I alt")
 
 
@@ -56,20 +53,10 @@ def samples(make_samples: ModuleType, regenerated: Path) -> list:
 def workbook_snapshot(path: Path) -> list:
     """Every sheet's name, visibility, merged ranges and non-empty cells with their types."""
     wb = openpyxl.load_workbook(path)
-    return [
-        (
-            ws.title,
-            ws.sheet_state,
-            sorted(str(r) for r in ws.merged_cells.ranges),
-            [
-                (cell.coordinate, cell.value, cell.data_type)
-                for row in ws.iter_rows()
-                for cell in row
-                if cell.value is not None
-            ],
-        )
-        for ws in wb
-    ]
+    return [(ws.title, ws.sheet_state, sorted(str(r) for r in ws.merged_cells.ranges),
+             [(cell.coordinate, cell.value, cell.data_type)
+              for row in ws.iter_rows() for cell in row if cell.value is not None])
+            for ws in wb]
 
 
 def csv_lines(path: Path) -> list[list[str]]:
@@ -80,9 +67,8 @@ def csv_lines(path: Path) -> list[list[str]]:
 def sheet_lines(path: Path, sheet: str) -> list[list[object]]:
     """A sheet's rows as lists, so that lines[n - 1] is the row Excel numbers n."""
     ws = openpyxl.load_workbook(path)[sheet]
-    return [
-        ["" if value is None else value for value in row] for row in ws.iter_rows(values_only=True)
-    ]
+    return [["" if value is None else value for value in row]
+            for row in ws.iter_rows(values_only=True)]
 
 
 def table_lines(path: Path, sheet: str) -> list[list[object]]:
@@ -90,9 +76,8 @@ def table_lines(path: Path, sheet: str) -> list[list[object]]:
 
 
 def test_help_documents_out() -> None:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True,
+                            text=True, check=True)
     assert "--out" in result.stdout
 
 
@@ -100,15 +85,13 @@ def test_help_documents_out() -> None:
 def test_committed_text_files_are_what_the_script_writes(regenerated: Path, name: str) -> None:
     assert (COMMITTED / name).read_bytes() == (regenerated / name).read_bytes(), (
         f"data/samples/{name} differs from scripts/make_samples.py's output: "
-        "change the script and run `make samples`, do not edit samples by hand"
-    )
+        "change the script and run `make samples`, do not edit samples by hand")
 
 
 @pytest.mark.parametrize("name", WORKBOOKS)
 def test_committed_workbooks_are_what_the_script_writes(regenerated: Path, name: str) -> None:
     assert workbook_snapshot(COMMITTED / name) == workbook_snapshot(regenerated / name), (
-        f"data/samples/{name} differs from scripts/make_samples.py's output"
-    )
+        f"data/samples/{name} differs from scripts/make_samples.py's output")
 
 
 def test_every_sample_file_is_described(samples: list) -> None:
@@ -120,12 +103,9 @@ def test_each_file_holds_30_to_200_projects(regenerated: Path, samples: list) ->
     for sample in samples:
         counted = 0
         for table in sample.tables:
-            lines = table_lines(regenerated / sample.file, table.sheet)[table.header_row :]
-            projects = [
-                line
-                for line in lines
-                if any(str(v).strip() for v in line) and line[0] not in TOTAL_LABELS
-            ]
+            lines = table_lines(regenerated / sample.file, table.sheet)[table.header_row:]
+            projects = [line for line in lines
+                        if any(str(v).strip() for v in line) and line[0] not in TOTAL_LABELS]
             assert len(projects) == table.projects, (sample.file, table.sheet)
             counted += len(projects)
         assert 30 <= counted <= 200, sample.file
@@ -136,7 +116,7 @@ def test_every_listed_flaw_sits_where_the_readme_says(regenerated: Path, samples
         for table in sample.tables:
             assert table.flaws, f"{sample.file} {table.sheet} has no deliberate flaw"
             lines = table_lines(regenerated / sample.file, table.sheet)
-            headers = [h for line in lines[: table.header_row] for h in line]
+            headers = [h for line in lines[:table.header_row] for h in line]
             width = len(lines[0])
             for number, flaw in table.flaws:
                 for column, value in flaw.cells.items():
@@ -169,12 +149,8 @@ def test_file_level_quirks(regenerated: Path) -> None:
 
     multi = openpyxl.load_workbook(regenerated / "portfolio_multi_sheet.xlsx")
     assert multi.sheetnames == ["Instructions", "Bilateral", "Multilateral", "Humanitær", "Ark1"]
-    formula_like = [
-        cell
-        for row in multi["Multilateral"].iter_rows()
-        for cell in row
-        if str(cell.value).startswith("=HYPERLINK")
-    ]
+    formula_like = [cell for row in multi["Multilateral"].iter_rows() for cell in row
+                    if str(cell.value).startswith("=HYPERLINK")]
     assert formula_like and all(cell.data_type == "s" for cell in formula_like)
 
     raw = (regenerated / "humanitarian_south_sudan.csv").read_bytes()

@@ -152,13 +152,8 @@ def test_any_bytes_are_sniffed_or_refused_never_crash(tmp_path: Path, data: byte
 
 @pytest.mark.parametrize(
     ("n_bytes", "text"),
-    [
-        (0, "0 bytes"),
-        (1023, "1023 bytes"),
-        (1536, "1.5 KB"),
-        (int(62.3 * 1024**2), "62.3 MB"),
-        (3 * 1024**3, "3.0 GB"),
-    ],
+    [(0, "0 bytes"), (1023, "1023 bytes"), (1536, "1.5 KB"), (int(62.3 * 1024**2), "62.3 MB"),
+     (3 * 1024**3, "3.0 GB")],
 )
 def test_human_size(n_bytes: int, text: str) -> None:
     assert human_size(n_bytes) == text

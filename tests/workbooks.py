@@ -90,23 +90,8 @@ def write_ole(path: Path, stream_name: str = "Workbook", size: int = 4096) -> Pa
     fat += [free] * (128 - len(fat))
     header = struct.pack(
         "<8s16sHHHHH6sIIIIIIIII",
-        bytes.fromhex("D0CF11E0A1B11AE1"),
-        bytes(16),
-        0x3E,
-        3,
-        0xFFFE,
-        9,
-        6,
-        bytes(6),
-        0,
-        1,
-        1,
-        0,
-        0x1000,
-        end_chain,
-        0,
-        end_chain,
-        0,
+        bytes.fromhex("D0CF11E0A1B11AE1"), bytes(16), 0x3E, 3, 0xFFFE, 9, 6, bytes(6),
+        0, 1, 1, 0, 0x1000, end_chain, 0, end_chain, 0,
     )
     header += struct.pack("<109I", 0, *[free] * 108)
 
@@ -114,19 +99,8 @@ def write_ole(path: Path, stream_name: str = "Workbook", size: int = 4096) -> Pa
         encoded = (name + "\0").encode("utf-16-le") if name else b""
         return struct.pack(
             "<64sHBBIII16sIQQIQ",
-            encoded,
-            len(encoded),
-            kind,
-            1,
-            no_stream,
-            no_stream,
-            child,
-            bytes(16),
-            0,
-            0,
-            0,
-            start,
-            length,
+            encoded, len(encoded), kind, 1, no_stream, no_stream, child, bytes(16), 0, 0, 0,
+            start, length,
         )
 
     directory = entry("Root Entry", 5, 1, end_chain, 0) + entry(stream_name, 2, no_stream, 2, size)
