@@ -12,7 +12,9 @@ when the package loads.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from functools import cache, lru_cache
 from typing import Any
 
@@ -37,13 +39,29 @@ def suite_definition(name: str) -> dict:
         raise ConfigurationError(f"cannot read the expectation suite {path}: {exc}") from exc
 
 
-@cache
+# Building the context and the suites is done once per process, under this lock, so that
+# `warm_up` may run in a background thread while the caller starts Prefect.
+_GX_LOCK = threading.RLock()
+
+
 def _context() -> Any:
+    with _GX_LOCK:
+        return _new_context()
+
+
+@cache
+def _new_context() -> Any:
     import logging
 
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.execution_engine import pandas_execution_engine
 
+    # GX fingerprints every pandas batch smaller than this many bytes by hashing the whole
+    # frame (pd.util.hash_pandas_object, then md5): 40% of validating 100,000 rows. The
+    # fingerprint is only a marker in the results, which we never read; batches are named
+    # without it. So no frame is hashed.
+    pandas_execution_engine.HASH_THRESHOLD = 0
     # GX announces its temporary docs folder at INFO on every start: noise for a desk officer.
     logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
@@ -51,13 +69,42 @@ def _context() -> Any:
     return context
 
 
+def warm_up() -> None:
+    """Import Great Expectations and build the context and every suite (seconds, once per
+    process), so that the first `validate` does not wait for them."""
+    with _GX_LOCK:
+        _batch_definition()
+        for names in [("common", channel) for channel in CHANNELS] + [("common", PUBLISHED)]:
+            _suite_of(names)
+
+
+def warm_up_in_background() -> threading.Thread:
+    """`warm_up` in a daemon thread: Great Expectations' import overlaps with what the caller
+    does meanwhile (starting Prefect's API server, in a process of its own). A failure is
+    not lost: the first `validate` builds again, and raises it."""
+
+    def run() -> None:
+        # A failure is raised again, where it can be reported, by the first validate.
+        with contextlib.suppress(Exception):
+            warm_up()
+
+    thread = threading.Thread(target=run, name="gx-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def _check_rules(expectations: list[dict]) -> None:
     for expectation in expectations:
         rule(expectation.get("meta", {}).get("rule", "<missing>"))  # fail early on unknown rules
 
 
-@cache
 def _batch_definition() -> Any:
+    with _GX_LOCK:
+        return _new_batch_definition()
+
+
+@cache
+def _new_batch_definition() -> Any:
     source = _context().data_sources.add_pandas("projects")
     return source.add_dataframe_asset("projects").add_batch_definition_whole_dataframe("frame")
 
