@@ -1,108 +1,247 @@
-"""Ingest stages on a large generated workbook (rows per second, against openpyxl as baseline),
-and validation's cost per call on many small frames beside its cost per row on the large one."""
+"""Whole-process ingest figures (issue 13's table), each beside its baseline measured in this run.
+
+Every scenario is a fresh process, as a desk officer runs it (`screening ingest FILE`), on
+files generated once into data/bench/ (see bench/generate.py). The machine is shared, so
+absolute seconds are noisy: read the ratios, whose two sides ran minutes apart in one run.
+
+    python -m bench ingest [--quick] [--repeat N] [--rows N] [--csv-rows N] [--warehouse N ...]
+
+Baselines: a process that only reads the same workbook with calamine (marginal read), a
+process that runs a bare one-task Prefect flow (fixed cost), and the same 10-row upload into
+an empty warehouse (publishing must not grow with the warehouse). Start-up is measured both
+with the installed bytecode and without any (as on a machine where bytecode is neither
+installed nor written: PYTHONDONTWRITEBYTECODE with an empty PYTHONPYCACHEPREFIX).
+"""
 
 from __future__ import annotations
 
-import resource
+import argparse
+import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from bench import generate
 
-ROWS = 50_000
-SMALL_FRAMES, SMALL_ROWS = 200, 20  # many small uploads: validation's fixed cost per call
-HEADER = [
-    "Project ID",
-    "Title",
-    "Description",
-    "Country",
-    "DAC code",
-    "Budget",
-    "Currency",
-    "Start date",
-    "End date",
-    "Gender marker",
-    "Status",
-]
-COUNTRIES = ["Uganda", "AFG", "Sudan", "Sydsudan", "so", "Mali", "DR Congo", "Myanmar"]
+BIN = Path(sys.executable).parent
+CALAMINE_READ = """
+import sys
+from python_calamine import CalamineWorkbook
+rows = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()
+print(len(rows))
+"""
+BARE_FLOW = """
+from prefect import flow, task
+
+@task
+def one() -> int:
+    return 1
+
+@flow
+def bare() -> int:
+    return one()
+
+bare()
+"""
+GIB = 2**30
 
 
-def _write(path: Path) -> None:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Bilateral")
-    ws.append(["Portfolio FY2025"])
-    ws.append([])
-    ws.append(HEADER)
-    for i in range(ROWS):
-        ws.append(
-            [
-                f"P-{i}",
-                f"Project {i}",
-                "Supports women's participation in local peace committees and survivors of "
-                "gender-based violence with legal aid, health and psychosocial services.",
-                COUNTRIES[i % len(COUNTRIES)],
-                15170 + (i % 3) * 10,
-                "1.234.567,50" if i % 2 else 2500000,
-                "DKK",
-                "01-03-2024" if i % 2 else "2024-03-01",
-                "marts 2026",
-                str(i % 3),
-                "igangværende",
-            ]
+@dataclass
+class Run:
+    seconds: float
+    peak_bytes: int  # the process's peak RSS (the largest of it and its waited-for children)
+
+
+class Bench:
+    def __init__(self, root: Path, repeat: int) -> None:
+        self.root = root
+        self.repeat = repeat
+        self.prefect_home = root / "prefect"
+        self.prefect_home.mkdir()
+        self.pycache = root / "no-bytecode"
+        self._n = 0
+
+    def env(self, data_dir: Path, bytecode: bool = True) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "DO_NOT_TRACK": "1",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_HOME": str(self.prefect_home),  # one Prefect database, made before timing
+            "PREFECT_LOGGING_LEVEL": "WARNING",
+            "SCREENING_DATA_DIR": str(data_dir),
+            "SCREENING_MAX_UPLOAD_BYTES": str(4 * GIB),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        env.pop("SCREENING_DB", None)
+        if not bytecode:  # bytecode read from (and written to) an empty folder: none is used
+            self.pycache.mkdir(exist_ok=True)
+            env["PYTHONPYCACHEPREFIX"] = str(self.pycache)
+        return env
+
+    def data_dir(self) -> Path:
+        self._n += 1
+        folder = self.root / f"run{self._n}"
+        folder.mkdir()
+        return folder
+
+    def run(self, args: list[str], data_dir: Path | None = None, bytecode: bool = True) -> Run:
+        data_dir = data_dir or self.data_dir()
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            args,
+            env=self.env(data_dir, bytecode),
+            cwd=self.root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
-    wb.save(path)
+        stderr = process.stderr.read() if process.stderr else b""
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            sys.exit(f"{' '.join(args)} failed ({process.returncode}):\n{stderr.decode()[-3000:]}")
+        return Run(seconds, usage.ru_maxrss * 1024)
+
+    def median(self, make_args, fresh=None, bytecode: bool = True) -> Run:
+        """The median of `repeat` runs (`fresh()` gives each its data folder)."""
+        runs = [
+            self.run(make_args(), fresh() if fresh else None, bytecode) for _ in range(self.repeat)
+        ]
+        return Run(statistics.median(r.seconds for r in runs), max(r.peak_bytes for r in runs))
+
+    def ingest(self, path: Path, data_dir: Path | None = None, bytecode: bool = True) -> Run:
+        return self.run([str(BIN / "screening"), "ingest", str(path)], data_dir, bytecode)
+
+    def ingest_median(self, path: Path, fresh=None, bytecode: bool = True) -> Run:
+        return self.median(lambda: [str(BIN / "screening"), "ingest", str(path)], fresh, bytecode)
+
+    def bare_flow(self, bytecode: bool = True) -> Run:
+        return self.median(lambda: [sys.executable, "-c", BARE_FLOW], bytecode=bytecode)
+
+    def calamine(self, path: Path) -> Run:
+        return self.median(lambda: [sys.executable, "-c", CALAMINE_READ, str(path)])
 
 
-def _timed(label: str, func, *args):
-    start = time.perf_counter()
-    result = func(*args)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rate = ROWS / seconds
-    print(f"  {label:<34} {seconds:7.2f} s  {rate:>10,.0f} rows/s  (peak RSS {peak:,.0f} MiB)")
-    return result, seconds
+def _row(label: str, value: str, baseline: str, ratio: str, goal: str) -> None:
+    print(f"  {label:<52} {value:>10} {baseline:>22} {ratio:>9}  {goal}")
 
 
-def _validate_small(validate, projects, prior) -> float:
-    """Time `validate` on SMALL_FRAMES frames of SMALL_ROWS rows: its cost per call."""
-    frames = [projects.iloc[i * SMALL_ROWS : (i + 1) * SMALL_ROWS] for i in range(SMALL_FRAMES)]
-    start = time.perf_counter()
-    for frame in frames:
-        validate(frame, prior)
-    seconds = time.perf_counter() - start
-    label = f"validate {SMALL_FRAMES} frames of {SMALL_ROWS} rows"
-    print(f"  {label:<34} {seconds:7.2f} s  {seconds / SMALL_FRAMES * 1000:>10,.0f} ms per call")
-    return seconds / SMALL_FRAMES
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b > 0 else "–"
 
 
-def _openpyxl_read(path: Path) -> int:
-    wb = load_workbook(path, read_only=True, data_only=True)
-    return sum(1 for _ in wb["Bilateral"].iter_rows(values_only=True))
+def _seconds(run: Run) -> str:
+    return f"{run.seconds:.1f} s"
 
 
-def main() -> None:
-    from screening.normalise import normalise
-    from screening.readers import read_portfolio
-    from screening.validate import validate
+def _gib(run: Run) -> str:
+    return f"{run.peak_bytes / GIB:.2f} GiB"
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "large.xlsx"
-        _write(path)
-        print(f"  {ROWS:,} rows, {path.stat().st_size / 2**20:.1f} MiB")
-        _, baseline = _timed("baseline: openpyxl read only", _openpyxl_read, path)
-        read, read_s = _timed("read (calamine, header detection)", read_portfolio, path)
-        rows = read.rows[read.rows["skip_rule"].isna()]
-        (projects, prior), norm_s = _timed("normalise", normalise, rows)
-        validate(projects.head(10), prior)  # GX import and context, timed apart from the work
-        _, val_s = _timed("validate (GX suites)", validate, projects, prior)
-        per_call = _validate_small(validate, projects, prior)
-        per_row = val_s / ROWS
-        print(
-            f"  validate: {per_row * 1e6:,.1f} µs per row of the {ROWS:,}-row frame; a call on "
-            f"{SMALL_ROWS} rows costs {per_call * 1000:,.0f} ms, of which about "
-            f"{(per_call - SMALL_ROWS * per_row) * 1000:,.0f} ms is fixed"
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(prog="python -m bench ingest")
+    ap.add_argument("--quick", action="store_true", help="smaller files, one run per figure")
+    ap.add_argument("--repeat", type=int, help="runs per short scenario (median shown)")
+    ap.add_argument("--rows", type=int, help="workbook rows (100,000; quick 10,000)")
+    ap.add_argument("--csv-rows", type=int, help="CSV rows (1,000,000; quick 100,000)")
+    ap.add_argument(
+        "--warehouse", type=int, nargs="*", help="warehouse sizes (100,000 1,000,000; quick 100k)"
+    )
+    args = ap.parse_args(argv)
+    quick = args.quick or os.environ.get("BENCH_QUICK") == "1"
+    rows = args.rows or (10_000 if quick else 100_000)
+    csv_rows = args.csv_rows or (100_000 if quick else 1_000_000)
+    sizes = (
+        args.warehouse
+        if args.warehouse is not None
+        else ([100_000] if quick else [100_000, 1_000_000])
+    )
+    repeat = args.repeat or (1 if quick else 3)
+
+    t0 = time.perf_counter()
+    small, large = generate.workbook(10), generate.workbook(rows)
+    big_csv = generate.csv_file(csv_rows)
+    warehouses = {n: generate.warehouse(n) for n in sizes}
+    print(
+        f"  inputs ready in {time.perf_counter() - t0:.0f} s: workbooks of 10 and {rows:,} rows "
+        f"({large.stat().st_size / 2**20:.1f} MiB), CSV of {csv_rows:,} rows "
+        f"({big_csv.stat().st_size / 2**20:.0f} MiB), warehouses of "
+        f"{', '.join(f'{n:,}' for n in sizes)} projects; {repeat} run(s) per short figure"
+    )
+
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as folder:
+        bench = Bench(Path(folder), repeat)
+        bench.run([sys.executable, "-c", BARE_FLOW])  # Prefect's database, made untimed
+        bench.ingest(small)  # and the first-run work of our own (reference lists)
+
+        bare = bench.bare_flow()
+        ten = bench.ingest_median(small)
+        bare_cold = bench.bare_flow(bytecode=False)
+        ten_cold = bench.ingest_median(small, bytecode=False)
+        read_small, read_large = bench.calamine(small), bench.calamine(large)
+        ingest_large = bench.ingest(large)
+        into = {
+            n: bench.ingest_median(
+                small,
+                fresh=lambda n=n: generate.copy_warehouse(warehouses[n], bench.data_dir()).parent,
+            )
+            for n in sizes
+        }
+        ingest_csv = bench.ingest(big_csv)
+
+    marginal_ingest = ingest_large.seconds - ten.seconds
+    marginal_read = read_large.seconds - read_small.seconds
+    print()
+    _row("figure", "value", "baseline", "ratio", "goal")
+    _row(
+        f"marginal ingest of {rows:,} rows ÷ marginal calamine read",
+        f"{marginal_ingest:.1f} s",
+        f"{marginal_read:.1f} s",
+        _ratio(marginal_ingest, marginal_read),
+        "≤ 2.0",
+    )
+    _row(f"peak memory, {rows:,}-row ingest", _gib(ingest_large), "", "", "≤ 1 GiB")
+    _row(
+        "10-row upload ÷ bare one-task flow (bytecode installed)",
+        _seconds(ten),
+        _seconds(bare),
+        _ratio(ten.seconds, bare.seconds),
+        "≤ 1.25×",
+    )
+    _row(
+        "10-row upload ÷ bare one-task flow (no bytecode)",
+        _seconds(ten_cold),
+        _seconds(bare_cold),
+        _ratio(ten_cold.seconds, bare_cold.seconds),
+        "≤ 1.25×",
+    )
+    for n, run in into.items():
+        _row(
+            f"10-row upload into {n:,} projects ÷ into an empty warehouse",
+            _seconds(run),
+            _seconds(ten),
+            _ratio(run.seconds, ten.seconds),
+            "≤ 1.05×",
         )
-        total = read_s + norm_s + val_s
-        print(f"  read is {baseline / read_s:.1f}x faster than the openpyxl baseline")
-        print(f"  read + normalise + validate: {total:.2f} s, {ROWS / total:,.0f} rows/s")
+    _row(
+        f"{csv_rows:,}-row CSV ingest, peak memory",
+        _gib(ingest_csv),
+        f"({ingest_csv.seconds:.0f} s)",
+        "",
+        "≤ 4 GiB",
+    )
+    print(
+        f"\n  calamine read alone: {read_small.seconds:.1f} s for 10 rows, "
+        f"{read_large.seconds:.1f} s for {rows:,}; ingest {ten.seconds:.1f} s for 10 rows, "
+        f"{ingest_large.seconds:.1f} s for {rows:,} ({rows / max(marginal_ingest, 1e-9):,.0f} "
+        f"rows/s marginal); CSV {csv_rows / ingest_csv.seconds:,.0f} rows/s overall"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -247,7 +247,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--naive-sample", type=int, default=50_000)
     ap.add_argument("--repeat", type=int, default=1, help="single-process runs (median shown)")
+    ap.add_argument("--quick", action="store_true", help="100,000 projects instead of 1M")
     args = ap.parse_args(argv)
+    if (args.quick or os.environ.get("BENCH_QUICK") == "1") and args.n == 1_000_000:
+        args.n = 100_000
     rb = load_rubric()
     print(
         f"rubric {rb.version}: {len(rb.criteria)} criteria, {len(rb.terms.matcher.patterns)} "
