@@ -22,8 +22,11 @@ $(TOOLS)/bin/uv:
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+# Bytecode compiled at install: where it is not written at run time (PYTHONDONTWRITEBYTECODE,
+# a read-only install), every command would otherwise compile each module it imports.
+$(VENV)/.synced: pyproject.toml uv.lock Makefile | $(UV)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	$(PY) -m compileall -q screening flows
 	@touch $@
 
 setup: $(VENV)/.synced ## install the locked dependencies into .venv
@@ -50,8 +53,8 @@ lint: setup ## ruff and mypy (the type check of screening/, flows/ and faces/)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-bench: setup ## print speed figures (see bench/)
-	$(PY) -m bench
+bench: setup ## print speed figures beside their baselines (see bench/; BENCH_QUICK=1 for a quick run)
+	$(PY) -m bench $(if $(filter 1,$(BENCH_QUICK)),--quick)
 
 LABELS ?= ../shared/labelled/real_dev.csv
 eval: setup ## agreement with evaluators' labels (LABELS=...), beside the naive keyword rule
