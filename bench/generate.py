@@ -19,6 +19,7 @@ import pandas as pd
 CACHE = Path(__file__).resolve().parents[1] / "data" / "bench"
 # Bumped whenever what is generated changes, so stale files are not reused.
 VERSION = 1
+PUBLISHED_VERSION = 2  # bumped when what publishing writes changes
 
 HEADER = [
     "Project ID", "Title", "Description", "Objectives", "Indicators", "Country", "DAC code",
@@ -121,7 +122,7 @@ def warehouse(n: int) -> Path:
 
     def build(folder: Path) -> None:
         from bench.bench_screen import synthetic
-        from screening import config, warehouse
+        from screening import warehouse
         from screening.normalise import PROJECT_COLUMNS
         from screening.rescreen import screen_warehouse
         from screening.rules import findings_frame
@@ -155,9 +156,17 @@ def warehouse(n: int) -> Path:
         warehouse.load_upload(db, upload, rows, projects[PROJECT_COLUMNS], findings_frame())
         del projects, rows
         screen_warehouse(db)
-        warehouse.publish_snapshot(db, config.published_path(db))
 
-    return _cached(f"warehouse-{n}", build) / "warehouse.duckdb"
+    db = _cached(f"warehouse-{n}", build) / "warehouse.duckdb"
+    # Published apart, so that a change to publishing does not mean screening again.
+    marker = db.parent / f"published-{PUBLISHED_VERSION}"
+    if not marker.exists():
+        from screening import config, warehouse
+
+        shutil.rmtree(config.published_path(db).parent, ignore_errors=True)
+        warehouse.publish_snapshot(db, config.published_path(db))
+        marker.touch()
+    return db
 
 
 def copy_warehouse(source: Path, data_dir: Path) -> Path:

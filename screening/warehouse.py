@@ -12,7 +12,6 @@ Why it is shaped this way:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,7 +113,7 @@ def connect(
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(db_path), read_only=read_only, config=dict(config or {}))
+        con = _open(db_path, read_only, dict(config or {}))
     except duckdb.IOException as exc:
         if "lock" not in str(exc).lower():
             raise WarehouseError(f"Cannot open the warehouse {db_path}: {exc}") from exc
@@ -136,6 +135,36 @@ def connect(
             con.close()
             raise
     return con
+
+
+# Settings that take file access away: applied once a snapshot's parts are attached.
+_LOCKDOWN = ("enable_external_access", "lock_configuration")
+
+
+def _open(db_path: Path, read_only: bool, settings: dict) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect; read-only, with the parts of a published snapshot attached
+    (`screening.snapshot`) before `_LOCKDOWN` settings switch file access off."""
+    from screening import snapshot
+
+    lockdown = {key: settings.pop(key) for key in _LOCKDOWN if key in settings}
+    for _ in range(snapshot.ATTACH_TRIES):
+        con = duckdb.connect(str(db_path), read_only=read_only, config=settings)
+        try:
+            if not read_only or snapshot.attach_parts(con, db_path):
+                for key, value in lockdown.items():
+                    con.execute(f"SET {key} = {_sql_literal(value)}")
+                return con
+        except BaseException:
+            con.close()
+            raise
+        con.close()  # a newer snapshot was swapped in while this one was opened: open it
+    raise WarehouseBusy(f"The snapshot {db_path} kept changing while it was opened; try again.")
+
+
+def _sql_literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _sql_string(str(value))
 
 
 def find_loaded_upload(db_path: Path, sha256: str) -> dict | None:
@@ -227,6 +256,9 @@ def reader(db_path: Path) -> Iterator[Callable[..., pd.DataFrame]]:
         yield partial(_run_query, con)
 
 
+_ATTACHING = (duckdb.StatementType.ATTACH, duckdb.StatementType.DETACH)
+
+
 def _run_query(
     con: duckdb.DuckDBPyConnection,
     sql: str,
@@ -237,6 +269,13 @@ def _run_query(
             "The query is empty; give a SQL statement such as SELECT * FROM uploads."
         )
     try:
+        # The snapshot's parts are attached before file access is switched off, and DuckDB
+        # would let a query detach one and attach it again for writing.
+        if any(s.type in _ATTACHING for s in con.extract_statements(sql)):
+            raise WarehouseError(
+                "Queries are read-only: they can SELECT from the warehouse but not attach or "
+                "detach databases."
+            )
         result = con.execute(sql, params)
         if result.description is None:  # a statement that returns no rows
             return pd.DataFrame()
@@ -251,37 +290,21 @@ def _run_query(
 
 
 def publish_snapshot(db_path: Path, snapshot_path: Path) -> Path:
-    """Copy the warehouse to a snapshot file for evaluators, replacing the old one atomically.
+    """Publish the warehouse as the snapshot evaluators query, replacing the old one atomically.
 
-    Why COPY FROM DATABASE and not a file copy: it runs in one read transaction, so the snapshot
-    is one consistent state of the warehouse (and, with our read-only open holding the file
-    lock, no process can write meanwhile); it writes a fresh, compact file with the schema,
-    comments, sequences and views; and it does not depend on DuckDB's checkpoint and WAL
-    behaviour, which a byte copy of an open database file would. Opening the warehouse
-    read-only means publishing cannot change it. The copy goes to a temporary file beside the
-    snapshot, then os.replace swaps it in, so a reader sees the old snapshot or the new one,
-    never half of one (readers with the old file open keep reading it, on POSIX).
+    Only what changed since the last publish is written (`screening.snapshot`), so publishing
+    takes the time of the upload, not of the warehouse. Opening the warehouse read-only means
+    publishing cannot change it, and locks writers out meanwhile: one consistent state.
     """
+    from screening import snapshot
+
     snapshot_path = Path(snapshot_path)
     snapshot_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = snapshot_path.with_name(f".{snapshot_path.name}.{os.getpid()}.tmp")
-    # A WAL left by a crashed run would be replayed into the new file: clear both first.
-    leftovers = (tmp, tmp.with_name(tmp.name + ".wal"))
-    for path in leftovers:
-        path.unlink(missing_ok=True)
     try:
         with connect(db_path, read_only=True) as con:
-            source = _one(con.execute("SELECT current_database()"))
-            con.execute(f"ATTACH {_sql_string(str(tmp))} AS snapshot (READ_WRITE)")
-            with _transaction(con):
-                con.execute(f"COPY FROM DATABASE {_sql_identifier(source)} TO snapshot")
-            con.execute("DETACH snapshot")
-        os.replace(tmp, snapshot_path)
+            snapshot.publish(con, snapshot_path)
     except duckdb.Error as exc:
         raise WarehouseError(f"The snapshot {snapshot_path} was not published: {exc}") from exc
-    finally:
-        for path in leftovers:
-            path.unlink(missing_ok=True)
     return snapshot_path
 
 

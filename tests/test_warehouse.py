@@ -584,7 +584,7 @@ def test_snapshot_reflects_each_load(db: Path, loaded: dict, tmp_path: Path) -> 
 
     current = warehouse.query(snapshot, "SELECT project_id FROM projects_current ORDER BY 1")
     assert current["project_id"].tolist() == ["AFG-2024-07", "AFG-2025-03", "UGA-2025-01"]
-    assert sorted(p.name for p in snapshot.parent.iterdir()) == ["warehouse.duckdb"]
+    assert sorted(p.name for p in snapshot.parent.iterdir()) == ["parts", "warehouse.duckdb"]
     documented = warehouse.query(snapshot, "SELECT count(comment) AS n FROM duckdb_columns()")
     assert documented["n"][0] > 50
 
@@ -597,7 +597,7 @@ def test_snapshot_is_read_while_a_flow_writes(db: Path, loaded: dict, tmp_path: 
         with pytest.raises(WarehouseError, match="Another process is writing"):
             warehouse.publish_snapshot(db, snapshot)
 
-    assert sorted(p.name for p in snapshot.parent.iterdir()) == ["warehouse.duckdb"]
+    assert sorted(p.name for p in snapshot.parent.iterdir()) == ["parts", "warehouse.duckdb"]
     assert warehouse.query(snapshot, "SELECT count(*) AS n FROM uploads")["n"][0] == 1
 
 
