@@ -84,12 +84,13 @@ def _quiet_prefect() -> None:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def _writer_limit() -> None:
-    """On Prefect's ephemeral API (no server), create the `duckdb-writer` limit the flows hold;
-    on a server it is `screening up`'s to create, and its absence an error."""
+def _writer_limit(own_api: bool | None = None) -> None:
+    """On Prefect's ephemeral API, or the temporary one this command started (`own_api`),
+    create the `duckdb-writer` limit the flows hold; on a server it is `screening up`'s to
+    create, and its absence an error."""
     import os
 
-    if not os.environ.get("PREFECT_API_URL"):
+    if own_api if own_api is not None else not os.environ.get("PREFECT_API_URL"):
         from flows.writer import ensure_writer_limit
 
         ensure_writer_limit()
@@ -106,6 +107,29 @@ def _attach_to_server() -> None:
 
         if state := running():
             os.environ["PREFECT_API_URL"] = state["api_url"]
+
+
+def _start_prefect(validating: bool) -> bool:
+    """Start Prefect's temporary API server first, if Prefect would start one, and import
+    Prefect and the stages (and, when `validating`, Great Expectations) while it boots; see
+    flows/api.py. The server must answer before a flow starts. True when this command runs on
+    an API of its own (no server configured)."""
+    from flows.api import start_api_server
+
+    server = start_api_server()
+    if server is None:
+        return False
+    import flows.ingest  # noqa: F401 - Prefect, pandas, DuckDB: imported meanwhile
+
+    if validating:
+        from screening.validate import warm_up
+
+        warm_up()
+    try:
+        server.wait()
+    except ScreeningError as error:
+        _fail(str(error))
+    return True
 
 
 def _print_upload(outcome: UploadOutcome, db: Path, name: str | None = None) -> None:
@@ -195,6 +219,7 @@ def ingest(
         )
     db_path = db or config.default_db_path()
     options = {"channel": channel.value if channel else None, "portfolio": portfolio}
+    own_api = False if submit else _start_prefect(validating=True)
     _quiet_prefect()
     outcomes: Iterable[tuple[dict | None, ScreeningError | None]]
     if submit:
@@ -202,7 +227,7 @@ def ingest(
     else:
         from flows.ingest import ingest_portfolio
 
-        _writer_limit()
+        _writer_limit(own_api)
         outcomes = (
             _outcome(lambda p=path: ingest_portfolio(str(p), db=str(db_path), **options))
             for path in files
@@ -398,10 +423,11 @@ def rescreen(db: DbOption = None) -> None:
     db_path = db or config.default_db_path()
     if not db_path.exists():
         _fail(f"There is no warehouse at {db_path} yet; ingest a portfolio first.")
+    own_api = _start_prefect(validating=False)
     from flows.rescreen import rescreen_warehouse
 
     _quiet_prefect()
-    _writer_limit()
+    _writer_limit(own_api)
     try:
         summary = rescreen_warehouse(str(db_path))
     except ScreeningError as error:
