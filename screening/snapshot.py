@@ -236,10 +236,11 @@ def _write_catalog(
         for table in tables if files else []:
             _table_as_view(cat, table, files)
         cat.execute(MANIFEST_SQL)
-        cat.executemany(
-            f"INSERT INTO {MANIFEST} VALUES (?, ?, ?, ?)",
-            [(u, fingerprint, file, alias) for u, (fingerprint, file, alias) in manifest.items()],
-        )
+        if manifest:
+            cat.executemany(
+                f"INSERT INTO {MANIFEST} VALUES (?, ?, ?, ?)",
+                [(u, print_, file, alias) for u, (print_, file, alias) in manifest.items()],
+            )
         for file in files:
             cat.execute(f"DETACH {_alias(file)}")
         cat.execute("CHECKPOINT")

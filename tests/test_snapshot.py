@@ -139,6 +139,14 @@ def test_a_snapshot_from_before_parts_is_published_in_full(db: Path) -> None:
     assert _contents(snap) == _contents(db)
 
 
+def test_a_warehouse_with_nothing_loaded_is_published(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    warehouse.record_refusal(db, upload("r", "notes.pdf"), "upload.not_a_workbook", "Not one.")
+    snap = _publish(db)
+    assert _parts(snap) == []
+    assert _contents(snap) == _contents(db)
+
+
 def test_queries_on_the_snapshot_reach_no_file(db: Path) -> None:
     snap = _publish(db)
     part = snap.parent / "parts" / _parts(snap)[0]
