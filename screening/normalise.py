@@ -125,7 +125,7 @@ def normalise(rows: pd.DataFrame, channel: str | None = None) -> tuple[pd.DataFr
     out["status"], failed = parse.parse_status(text["status"])
     found.add("status.unknown", "status", failed, text["status"])
 
-    out["description_words"] = out["description"].str.count(r"\S+").astype("Int64")
+    out["description_words"] = parse.word_count(out["description"])
     out["source"] = source
     out["is_aggregate"] = (
         rows["is_aggregate"].astype("boolean").fillna(False) if "is_aggregate" in rows else False

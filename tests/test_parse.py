@@ -438,3 +438,34 @@ def test_empty_series() -> None:
     dates, date_failed = parse.parse_date(empty)
     assert value.empty and failed.empty and currency.empty and dates.empty and date_failed.empty
     assert dates.dtype == "datetime64[s]"
+
+
+# Spaces of every kind, blank markers and ordinary letters, so that trimming, blanking and
+# word breaks all come up.
+_TEXTS = st.lists(
+    st.one_of(
+        st.text(st.sampled_from(list(" \t\n\xa0\u2007\ufeff\u3000\x1cab=-/")), max_size=12),
+        st.sampled_from(["N/A", "n/a ", " -- ", "Ikke relevant", "TBD", "", "Straße", "ﬃ"]),
+        st.none(),
+    ),
+    max_size=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXTS)
+def test_clean_text_is_the_regex_it_replaces(values: list[str | None]) -> None:
+    """clean_text trims with str.strip for speed: exactly what the regex `\\s` trim did."""
+    s = strings(*values)
+    odd = "[\u00a0\u2007\u2009\u202f\u200a\ufeff]"
+    trimmed = s.astype(parse.STRING).str.replace(f"^(?:\\s|{odd})+|(?:\\s|{odd})+$", "", regex=True)
+    expected = trimmed.mask(trimmed.str.casefold().isin(parse.blank_markers()))
+    pd.testing.assert_series_equal(parse.clean_text(s), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXTS)
+def test_word_count_counts_runs_of_non_space(values: list[str | None]) -> None:
+    s = strings(*values)
+    expected = s.str.count(r"\S+").astype("Int64")
+    pd.testing.assert_series_equal(parse.word_count(s), expected)
