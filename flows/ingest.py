@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from flows.tasks import (
     screen,
     validate,
 )
-from screening import config
+from screening import config, staging
 
 
 @flow(name="ingest_portfolio", persist_result=True)  # read back by those who submit it
@@ -57,9 +56,10 @@ def ingest_portfolio(
                 normalise(work, channel)
                 validate(work)
                 summary = load(work, db, upload)
-                summary["screening"] = screen(db, summary["upload_id"])
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            staging.discard(Path(work))  # before screening: the work frames are not needed again
+        if not refusal:
+            summary["screening"] = screen(db, summary["upload_id"])
     publish(db)
     return summary
 

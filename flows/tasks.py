@@ -1,7 +1,8 @@
 """The Prefect tasks: each wraps one stage of `screening/` and passes paths and small values.
 
-Tasks read and write the upload's work folder (Parquet files), never pass frames or
-connections, so each could run in another process. A task that opens the warehouse runs
+Tasks read and write the upload's work folder (`screening.staging`: frames by name, in
+memory within one process, as Parquet files with SCREENING_WORK_FILES=1), never pass frames
+or connections, so each could run in another process. A task that opens the warehouse runs
 inside the `duckdb-writer` slot (`@one_writer`, flows/writer.py): one at a time, everywhere.
 """
 
@@ -105,7 +106,6 @@ def load(work: str, db: str, upload: dict) -> dict:
     findings = staging.read_findings(
         folder, "read_findings", "normalise_findings", "validate_findings"
     )
-    lines = folder / "crs_lines.parquet"
     return warehouse.load_upload(
         Path(db),
         upload,
@@ -113,7 +113,11 @@ def load(work: str, db: str, upload: dict) -> dict:
         staging.read_frame(folder, "projects"),
         findings,
         rows_merged=staging.read_json(folder, "read")["rows_merged"],
-        crs_lines=staging.read_frame(folder, "crs_lines") if lines.exists() else None,
+        crs_lines=(
+            staging.read_frame(folder, "crs_lines")
+            if staging.has_frame(folder, "crs_lines")
+            else None
+        ),
     )
 
 
