@@ -31,7 +31,7 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -80,16 +80,22 @@ COMMENT ON COLUMN {MANIFEST}.alias IS 'The name the part is attached under, whic
 """  # noqa: E501
 
 
-def publish(db_con: duckdb.DuckDBPyConnection, snapshot_path: Path) -> None:
-    """Publish what `db_con` (the warehouse, open read-only) holds to `snapshot_path`."""
-    from screening import warehouse
+def publish(
+    db_con: duckdb.DuckDBPyConnection,
+    snapshot_path: Path,
+    schema_version: int,
+    apply_schema: Callable[[duckdb.DuckDBPyConnection], None],
+) -> None:
+    """Publish what `db_con` (the warehouse, open read-only) holds to `snapshot_path`.
 
+    `apply_schema` creates the warehouse's schema (tables, views, macros, comments) on a new
+    database, of version `schema_version`: the catalog is built from it."""
     parts_dir = snapshot_path.parent / PARTS
     parts_dir.mkdir(parents=True, exist_ok=True)
     with _publish_lock(parts_dir):
         tables = [row[0] for row in db_con.execute(UPLOAD_TABLES_SQL).fetchall()]
         fingerprints = dict(
-            db_con.execute(FINGERPRINTS_SQL, {"schema": str(warehouse.SCHEMA_VERSION)}).fetchall()
+            db_con.execute(FINGERPRINTS_SQL, {"schema": str(schema_version)}).fetchall()
         )
         published = {
             upload_id: (fingerprint, file, alias)
@@ -113,7 +119,7 @@ def publish(db_con: duckdb.DuckDBPyConnection, snapshot_path: Path) -> None:
         for path in leftovers:
             path.unlink(missing_ok=True)
         try:
-            _write_catalog(db_con, tmp, parts_dir, tables, manifest)
+            _write_catalog(db_con, tmp, parts_dir, tables, manifest, apply_schema)
             os.replace(tmp, snapshot_path)
         finally:
             for path in leftovers:
@@ -215,13 +221,12 @@ def _write_catalog(
     parts_dir: Path,
     tables: list[str],
     manifest: dict[int, tuple[str, str, str]],
+    apply_schema: Callable[[duckdb.DuckDBPyConnection], None],
 ) -> None:
     """The catalog at `tmp`: the schema (its views, macros, comments), the small tables copied,
     each upload table a view over the parts, and the manifest."""
-    from screening import warehouse
-
     with duckdb.connect(str(tmp)) as cat:
-        warehouse._apply_schema(cat)
+        apply_schema(cat)
         cat.execute("DELETE FROM schema_version")
         for table in SMALL_TABLES:
             rows = db_con.sql(f"SELECT * FROM {table}").to_arrow_table()  # noqa: F841

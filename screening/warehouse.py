@@ -302,7 +302,7 @@ def publish_snapshot(db_path: Path, snapshot_path: Path) -> Path:
     snapshot_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with connect(db_path, read_only=True) as con:
-            snapshot.publish(con, snapshot_path)
+            snapshot.publish(con, snapshot_path, SCHEMA_VERSION, _apply_schema)
     except duckdb.Error as exc:
         raise WarehouseError(f"The snapshot {snapshot_path} was not published: {exc}") from exc
     return snapshot_path
