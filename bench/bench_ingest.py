@@ -92,6 +92,20 @@ class Bench:
         return folder
 
     def run(self, args: list[str], data_dir: Path | None = None, bytecode: bool = True) -> Run:
+        run = self._run(args, data_dir, bytecode)
+        if args[1] == "-c":  # the baselines
+            kind = "calamine read" if args[2] == CALAMINE_READ else "bare one-task flow"
+            what = " ".join([kind, *(Path(a).name for a in args[3:])])
+        else:
+            what = " ".join(Path(a).name if "/" in a else a for a in args[1:])[:60]
+        print(
+            f"    {what:<60} {run.seconds:6.1f} s, CPU {run.cpu:6.1f} s, "
+            f"{run.peak_bytes / GIB:.2f} GiB{'' if bytecode else ' (no bytecode)'}",
+            flush=True,
+        )
+        return run
+
+    def _run(self, args: list[str], data_dir: Path | None, bytecode: bool) -> Run:
         data_dir = data_dir or self.data_dir()
         start = time.perf_counter()
         process = subprocess.Popen(
