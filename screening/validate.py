@@ -12,7 +12,6 @@ when the package loads.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 from functools import cache, lru_cache
@@ -39,8 +38,8 @@ def suite_definition(name: str) -> dict:
         raise ConfigurationError(f"cannot read the expectation suite {path}: {exc}") from exc
 
 
-# Building the context and the suites is done once per process, under this lock, so that
-# `warm_up` may run in a background thread while the caller starts Prefect.
+# The context and the batch definition are built once per process, under this lock, so that
+# threads (the upload page's) never build two.
 _GX_LOCK = threading.RLock()
 
 
@@ -71,26 +70,11 @@ def _new_context() -> Any:
 
 def warm_up() -> None:
     """Import Great Expectations and build the context and every suite (seconds, once per
-    process), so that the first `validate` does not wait for them."""
+    process), while something else is waited for (the command line: Prefect's API server)."""
     with _GX_LOCK:
         _batch_definition()
         for names in [("common", channel) for channel in CHANNELS] + [("common", PUBLISHED)]:
             _suite_of(names)
-
-
-def warm_up_in_background() -> threading.Thread:
-    """`warm_up` in a daemon thread: Great Expectations' import overlaps with what the caller
-    does meanwhile (starting Prefect's API server, in a process of its own). A failure is
-    not lost: the first `validate` builds again, and raises it."""
-
-    def run() -> None:
-        # A failure is raised again, where it can be reported, by the first validate.
-        with contextlib.suppress(Exception):
-            warm_up()
-
-    thread = threading.Thread(target=run, name="gx-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def _check_rules(expectations: list[dict]) -> None:

@@ -483,8 +483,11 @@ def test_batches_are_named_without_hashing_the_frame():
     assert "pandas_data_fingerprint" not in batch.batch_markers
 
 
-def test_warm_up_in_background_leaves_validate_working():
-    from screening.validate import warm_up_in_background
 
-    warm_up_in_background().join()
+def test_warm_up_builds_what_validate_uses():
+    from screening.validate import _suite_of, warm_up
+
+    warm_up()
+    hits = _suite_of.cache_info().hits
     assert validate(_projects({"project_id": "P-1"})).empty
+    assert _suite_of.cache_info().hits > hits
