@@ -86,8 +86,10 @@ def configure_offline() -> None:
     # Prefect cannot make its home under a folder that does not exist, and then waits minutes
     # for an API server that never starts.
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-    # The ephemeral API server can be slow to start on a busy 2-core machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    # The ephemeral API server can be slow to start on a busy 2-core machine, above all the
+    # first time, when it creates its database (over 90 s measured); a server that fails
+    # is noticed at once all the same.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     # Concurrency leases on disk under PREFECT_HOME, not in one server's memory: a lease of a
     # run that crashed is still freed after a restart, or by another process's ephemeral API.

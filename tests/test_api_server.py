@@ -25,7 +25,7 @@ def _probe(tmp_path: Path, **env: str) -> str:
         [sys.executable, "-c", PROBE],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         cwd=tmp_path,
         env={**clean, "PYTHONPATH": str(Path(__file__).parents[1]),
              "PREFECT_HOME": str(tmp_path / "prefect"), **env},  # fmt: skip
