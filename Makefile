@@ -26,7 +26,7 @@ $(TOOLS)/bin/uv:
 # a read-only install), every command would otherwise compile each module it imports.
 $(VENV)/.synced: pyproject.toml uv.lock Makefile | $(UV)
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
-	$(PY) -m compileall -q screening flows
+	$(PY) -m compileall -q screening flows faces
 	@touch $@
 
 setup: $(VENV)/.synced ## install the locked dependencies into .venv

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from screening import config, warehouse
     from screening.normalise import normalise
-    from screening.read import read_upload
+    from screening.readers import read_upload
     from screening.rescreen import screen_warehouse
     from screening.validate import validate, warm_up
 

@@ -181,7 +181,7 @@ def _has_manifest(con: duckdb.DuckDBPyConnection) -> bool:
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
             "AND schema_name = 'main' AND table_name = $name",
             {"name": MANIFEST},
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
 
 
@@ -199,7 +199,7 @@ def _write_part(
     """Write the rows of `upload_ids` in every table of `tables` to a new part; its file name."""
     file = f"{stem}-{secrets.token_hex(4)}.duckdb"
     path = parts_dir / file
-    source = db_con.execute("SELECT current_database()").fetchone()[0]
+    source = db_con.execute("SELECT current_database()").fetchall()[0][0]
     db_con.execute(f"ATTACH {_sql_string(str(path))} AS new_part (READ_WRITE)")
     try:
         db_con.execute("CREATE TEMP TABLE part_uploads AS SELECT unnest($ids) AS upload_id",
@@ -257,7 +257,7 @@ def _table_as_view(cat: duckdb.DuckDBPyConnection, table: str, files: dict[str, 
         "SELECT comment FROM duckdb_tables() WHERE database_name = current_database() "
         "AND table_name = $t",
         {"t": table},
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     columns = cat.execute(
         "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = "
         "current_database() AND table_name = $t AND comment IS NOT NULL",
