@@ -40,17 +40,17 @@ import duckdb
 PARTS = "parts"
 MANIFEST = "snapshot_parts"
 MAX_PARTS = 32
-SMALL_TABLES = ("schema_version", "uploads", "rubrics", "exchange_rates")
 ATTACH_TRIES = 5
 
-# Tables that hold rows of uploads: every base table with an upload_id, except uploads.
-UPLOAD_TABLES_SQL = """
-SELECT t.table_name FROM duckdb_tables() t
-WHERE t.database_name = current_database() AND t.schema_name = 'main'
-  AND t.table_name <> 'uploads' AND EXISTS (
+# The warehouse's tables, and whether each holds rows of uploads (an upload_id column, and
+# not uploads itself): those go into parts, the others (uploads, rubrics, ...) are copied.
+TABLES_SQL = """
+SELECT t.table_name, t.table_name <> 'uploads' AND EXISTS (
     SELECT 1 FROM duckdb_columns() c
     WHERE c.database_name = t.database_name AND c.table_name = t.table_name
       AND c.column_name = 'upload_id')
+FROM duckdb_tables() t
+WHERE t.database_name = current_database() AND t.schema_name = 'main'
 ORDER BY t.table_name
 """
 # What says an upload's rows changed: its screening results and evidence are replaced when it
@@ -93,7 +93,9 @@ def publish(
     parts_dir = snapshot_path.parent / PARTS
     parts_dir.mkdir(parents=True, exist_ok=True)
     with _publish_lock(parts_dir):
-        tables = [row[0] for row in db_con.execute(UPLOAD_TABLES_SQL).fetchall()]
+        kinds = db_con.execute(TABLES_SQL).fetchall()
+        tables = [table for table, of_uploads in kinds if of_uploads]
+        small = [table for table, of_uploads in kinds if not of_uploads]
         fingerprints = dict(
             db_con.execute(FINGERPRINTS_SQL, {"schema": str(schema_version)}).fetchall()
         )
@@ -119,7 +121,7 @@ def publish(
         for path in leftovers:
             path.unlink(missing_ok=True)
         try:
-            _write_catalog(db_con, tmp, parts_dir, tables, manifest, apply_schema)
+            _write_catalog(db_con, tmp, parts_dir, tables, small, manifest, apply_schema)
             os.replace(tmp, snapshot_path)
         finally:
             for path in leftovers:
@@ -220,16 +222,17 @@ def _write_catalog(
     tmp: Path,
     parts_dir: Path,
     tables: list[str],
+    small: list[str],
     manifest: dict[int, tuple[str, str, str]],
     apply_schema: Callable[[duckdb.DuckDBPyConnection], None],
 ) -> None:
-    """The catalog at `tmp`: the schema (its views, macros, comments), the small tables copied,
-    each upload table a view over the parts, and the manifest."""
+    """The catalog at `tmp`: the schema (its views, macros, comments), the `small` tables
+    copied, each of `tables` a view over the parts, and the manifest."""
     with duckdb.connect(str(tmp)) as cat:
         apply_schema(cat)
-        cat.execute("DELETE FROM schema_version")
-        for table in SMALL_TABLES:
+        for table in small:  # as the warehouse has them, whatever the schema put in
             rows = db_con.sql(f"SELECT * FROM {table}").to_arrow_table()  # noqa: F841
+            cat.execute(f"DELETE FROM {table}")
             cat.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows")
         files: dict[str, list[int]] = {}
         for upload_id, (_, file, _) in manifest.items():
