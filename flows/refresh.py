@@ -62,7 +62,8 @@ def export_partitions(db: str, work: str, partition_rows: int) -> list[str]:
     parts = []
     for i, start in enumerate(range(0, len(projects), partition_rows)):
         part = projects.iloc[start : start + partition_rows]
-        parts.append(str(staging.write_frame(Path(work) / f"part-{i:04d}", "projects", part)))
+        folder = Path(work) / f"part-{i:04d}"
+        parts.append(str(staging.write_frame(folder, "projects", part, to_file=True)))
     return parts
 
 
@@ -74,8 +75,9 @@ def screen_partition(projects: str, rubric: str | None) -> str:
 
     folder = Path(projects).parent
     results, evidence = screen_projects(pd.read_parquet(projects), load_rubric(rubric), workers=1)
-    staging.write_frame(folder, "results", results)
-    staging.write_frame(folder, "evidence", evidence)
+    # Partitions are screened on Dask workers, in other processes: hand them on as files.
+    staging.write_frame(folder, "results", results, to_file=True)
+    staging.write_frame(folder, "evidence", evidence, to_file=True)
     return str(folder)
 
 

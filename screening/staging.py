@@ -35,12 +35,16 @@ def _to_files() -> bool:
     return os.environ.get("SCREENING_WORK_FILES", "") not in ("", "0")
 
 
-def write_frame(folder: Path, name: str, frame: pd.DataFrame) -> Path:
+def write_frame(
+    folder: Path, name: str, frame: pd.DataFrame, *, to_file: bool = False
+) -> Path:
+    """Hand `frame` on by name; `to_file` writes the Parquet file whatever the setting, for a
+    reader known to run in another process (a Dask worker)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.parquet"
     with _LOCK:
         _FRAMES[_key(folder, name)] = frame.reset_index(drop=True)
-    if _to_files():
+    if to_file or _to_files():
         frame.to_parquet(path, index=False)
     return path
 
