@@ -114,7 +114,7 @@ def normalise(rows: pd.DataFrame, channel: str | None = None) -> tuple[pd.DataFr
     _money(out, text["budget"], text["currency"], found, published)
 
     for name in ("start_date", "end_date"):
-        out[name], failed = parse.parse_date(text[name])
+        out[name], failed = parse.parse_date(text[name], end=name == "end_date")
         found.add("date.invalid", name, failed, text[name])
     for name, parser in (
         ("gender_marker", parse.parse_gender_marker),

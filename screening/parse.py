@@ -262,17 +262,27 @@ def _year(two_or_four: pd.Series) -> pd.Series:
     )
 
 
-def _parse_dates(text: pd.Series) -> tuple[pd.Series]:
+def _parse_dates(text: pd.Series, end: bool = False) -> tuple[pd.Series]:
     t = text.str.replace(_ODD_SPACES, " ", regex=True).str.casefold().str.strip()
     y = pd.Series(np.nan, index=t.index)
     m = y.copy()
     d = y.copy()
+    # What the text named: a day, a month or a year. A month or year alone is a period, and an
+    # end date of a period is its last day.
+    period = pd.Series("day", index=t.index, dtype=object)
 
-    def fill(mask: pd.Series, year: pd.Series, month: pd.Series, day: pd.Series | float) -> None:
+    def fill(
+        mask: pd.Series,
+        year: pd.Series,
+        month: pd.Series,
+        day: pd.Series | float,
+        named: str | pd.Series = "day",
+    ) -> None:
         todo = mask.fillna(False).to_numpy() & y.isna().to_numpy()
         y[todo] = year[todo]
         m[todo] = month[todo]
         d[todo] = day[todo] if isinstance(day, pd.Series) else day
+        period[todo] = named[todo] if isinstance(named, pd.Series) else named
 
     # A time and a zone (IATI's xsd:date allows "2019-06-30Z") are dropped: the date is as written.
     time = r"(?:[t ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?(?:z|[+-][0-9]{2}:?[0-9]{2})?"
@@ -280,7 +290,7 @@ def _parse_dates(text: pd.Series) -> tuple[pd.Series]:
     fill(iso[0].notna(), _float(iso[0]), _float(iso[1]), _float(iso[2]))
 
     year_month = t.str.extract(r"^([0-9]{4})[-/]([0-9]{1,2})$")  # ISO 8601 "2024-03"
-    fill(year_month[0].notna(), _float(year_month[0]), _float(year_month[1]), 1.0)
+    fill(year_month[0].notna(), _float(year_month[0]), _float(year_month[1]), 1.0, "month")
 
     dmy = t.str.extract(r"^([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4}|[0-9]{2})$")
     fill(dmy[0].notna(), _year(dmy[2]), _float(dmy[1]), _float(dmy[0]))
@@ -290,8 +300,9 @@ def _parse_dates(text: pd.Series) -> tuple[pd.Series]:
         r"^(?:([0-9]{1,2})(?:st|nd|rd|th|\.)?[ \-/]*)?([^\W\d_]+)\.?[ \-/.,]*([0-9]{4}|[0-9]{2})$"
     )
     month = _fold(words[1].astype(STRING)).map(month_index(), na_action="ignore")
-    day = _float(words[0]).fillna(1.0)
-    fill(month.notna(), _year(words[2].astype(STRING)), month.astype(float), day)
+    day = _float(words[0])
+    named = pd.Series(np.where(day.isna(), "month", "day"), index=t.index, dtype=object)
+    fill(month.notna(), _year(words[2].astype(STRING)), month.astype(float), day.fillna(1.0), named)
 
     # "March 1, 2024"
     us = t.str.extract(r"^([^\W\d_]+)\.? ([0-9]{1,2})(?:st|nd|rd|th)?,? ([0-9]{4})$")
@@ -299,11 +310,14 @@ def _parse_dates(text: pd.Series) -> tuple[pd.Series]:
     fill(month.notna(), _float(us[2]), month.astype(float), _float(us[1]))
 
     year = _float(t.where(t.str.fullmatch("[0-9]{4}", na=False)))
-    fill(year.between(*YEAR_RANGE), year, pd.Series(1.0, index=t.index), 1.0)
+    fill(year.between(*YEAR_RANGE), year, pd.Series(1.0, index=t.index), 1.0, "year")
 
     dates = pd.to_datetime(pd.DataFrame({"year": y, "month": m, "day": d}), errors="coerce").astype(
         "datetime64[s]"
     )
+    if end:
+        dates = dates.mask(period == "month", dates + pd.offsets.MonthEnd(0))
+        dates = dates.mask(period == "year", dates + pd.offsets.YearEnd(0))
 
     serial = _float(t.where(t.str.fullmatch(r"[0-9]{5}(?:\.[0-9]+)?", na=False)))
     serial = np.floor(serial.where(serial.between(*SERIAL_RANGE)))
@@ -311,16 +325,17 @@ def _parse_dates(text: pd.Series) -> tuple[pd.Series]:
     return (dates.fillna(from_serial),)
 
 
-def parse_date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_date(s: pd.Series, end: bool = False) -> tuple[pd.Series, pd.Series]:
     """Dates as typed -> (datetime64[s] at midnight, failed).
 
     Day comes before month (`01-03-2024`, `01.03.2024`, `01/03/2024` are 1 March). Accepts ISO
     dates with or without a time, ISO year-months (`2024-03`), `1 March 2024`, `March 2024`,
     `1. marts 2024`, month names and abbreviations in Danish and English, `mar-24`, a year alone
     (1 January), and Excel serial numbers as text (`45352` -> 2024-03-01). A month or year alone
-    means its first day.
+    means its first day, or with `end` (an end date) its last: a project that ends "2028" runs
+    until 2028-12-31.
     """
-    dates, failed = _by_unique(s, _parse_dates)
+    dates, failed = _by_unique(s, lambda t: _parse_dates(t, end))
     return dates.astype("datetime64[s]"), failed
 
 

@@ -197,6 +197,30 @@ def test_date_blank_is_na_not_failed(text: str | None) -> None:
     assert one_date(text) == (None, False)
 
 
+# Issue 11, problem 6: a year or month alone as an end date means the end of that period.
+END_DATES = [
+    ("2028", dt.date(2028, 12, 31)),
+    ("marts 2026", dt.date(2026, 3, 31)),
+    ("2024-02", dt.date(2024, 2, 29)),
+    ("Feb 2023", dt.date(2023, 2, 28)),
+    ("15. maj 2023", dt.date(2023, 5, 15)),
+    ("2024-03-01", dt.date(2024, 3, 1)),
+    ("45352", dt.date(2024, 3, 1)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), END_DATES)
+def test_end_date_of_a_year_or_month_is_its_last_day(text: str, expected: dt.date) -> None:
+    value, failed = parse.parse_date(strings(text), end=True)
+    assert value.iloc[0].date() == expected
+    assert not failed.iloc[0]
+
+
+def test_start_date_of_a_year_is_its_first_day() -> None:
+    value, _ = parse.parse_date(strings("2028", "marts 2026"))
+    assert [v.date() for v in value] == [dt.date(2028, 1, 1), dt.date(2026, 3, 1)]
+
+
 def test_date_dtype_is_seconds_at_midnight() -> None:
     value, _ = parse.parse_date(strings("2024-03-01T10:30:00", None))
     assert value.dtype == "datetime64[s]"
