@@ -32,7 +32,8 @@ def ingest_portfolio(
     file_name: str | None = None,
     portfolio: str | None = None,
 ) -> dict:
-    """Ingest one portfolio file; return its `uploads` row (with `duplicate` when seen before).
+    """Ingest one portfolio file; return its `uploads` row (with `duplicate` when it repeats
+    the current version of its portfolio: the same content with the same channel).
 
     `portfolio` names what the file is a version of (default: its file name); the newest
     upload of a portfolio supersedes the older ones in `projects_current`.
@@ -41,10 +42,11 @@ def ingest_portfolio(
     upload = archive(path, file_name or Path(path).name)
     upload["uploaded_by"] = uploaded_by or getpass.getuser()
     upload["portfolio"] = portfolio
+    upload["chosen_channel"] = channel
     # The same bytes may arrive twice at once (the page and the inbox): the second run waits
     # here for the first, then finds it loaded. Each run works in a folder of its own.
     with _one_run_per_content(upload["sha256"]):
-        if earlier := find_duplicate(db, upload["sha256"]):
+        if earlier := find_duplicate(db, upload):
             return {**earlier, "duplicate": True}
         config.work_dir().mkdir(parents=True, exist_ok=True)
         work = tempfile.mkdtemp(prefix=f"{upload['sha256'][:16]}-", dir=config.work_dir())

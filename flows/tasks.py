@@ -48,11 +48,11 @@ def archive(path: str, file_name: str) -> dict:
 
 @one_writer
 @task(**WRITE)
-def find_duplicate(db: str, sha256: str) -> dict | None:
-    """The earlier upload of the very same file, if it was loaded."""
+def find_duplicate(db: str, upload: dict) -> dict | None:
+    """The upload this one repeats: the same file, options and portfolio, still current."""
     from screening import warehouse
 
-    return warehouse.find_loaded_upload(Path(db), sha256)
+    return warehouse.find_duplicate(Path(db), upload)
 
 
 @task

@@ -38,15 +38,26 @@ PROJECT_COLUMNS = [
     "currency", "start_date", "end_date", "gender_marker", "gam_code", "cluster", "status",
     "description_words", "source", "is_aggregate", "extra", "raw",
 ]  # fmt: skip
-UPLOAD_FIELDS = ("file_name", "sha256", "size_bytes", "archive_path", "uploaded_by", "portfolio")
+UPLOAD_FIELDS = (
+    "file_name", "sha256", "size_bytes", "archive_path", "uploaded_by", "portfolio",
+    "chosen_channel",
+)  # fmt: skip
 ROW_KEY = ["sheet", "row_number"]
 
 # Queries run with no file access besides the warehouse itself (no COPY TO, ATTACH, read_csv,
 # INSTALL), locked so a query cannot switch it back on.
 QUERY_CONFIG = {"enable_external_access": False, "lock_configuration": True}
 
-LOADED_UPLOAD_SQL = """
-SELECT * FROM uploads WHERE sha256 = $sha256 AND status = 'loaded' ORDER BY upload_id LIMIT 1
+# A duplicate: the same content with the same options into the same portfolio, while that
+# upload is the portfolio's current version (its latest loaded one). So an upload that loaded
+# nothing does not block the file with another channel, and a portfolio reverted to an older
+# file (v1, v2, v1) loads v1 again, which makes it current.
+DUPLICATE_SQL = """
+SELECT * FROM uploads
+WHERE sha256 = $sha256 AND portfolio = $portfolio
+  AND chosen_channel IS NOT DISTINCT FROM $chosen_channel
+  AND upload_id = (SELECT max(upload_id) FROM uploads
+                   WHERE portfolio = $portfolio AND status = 'loaded')
 """
 RECENT_UPLOADS_SQL = "SELECT * FROM uploads ORDER BY upload_id DESC LIMIT $limit"
 HAS_SCHEMA_SQL = """
@@ -167,12 +178,17 @@ def _sql_literal(value: object) -> str:
     return _sql_string(str(value))
 
 
-def find_loaded_upload(db_path: Path, sha256: str) -> dict | None:
-    """The earlier loaded upload of the same content, or None: the same file loads only once."""
+def find_duplicate(db_path: Path, upload: Mapping[str, object]) -> dict | None:
+    """The upload this one would repeat, or None.
+
+    `upload` has file_name, sha256, and optionally portfolio and chosen_channel. A duplicate
+    is the same content (sha256) with the same chosen channel into the same portfolio, when
+    that earlier upload is the portfolio's current version (its latest loaded upload).
+    """
     if not Path(db_path).exists():
         return None
     with connect(db_path, read_only=True) as con:
-        return _loaded_upload(con, sha256)
+        return _duplicate(con, _upload_fields(upload))
 
 
 def load_upload(
@@ -187,15 +203,16 @@ def load_upload(
 ) -> dict:
     """Load one upload in one transaction; return its `uploads` row with a `duplicate` flag.
 
-    `upload` has file_name, sha256, size_bytes, archive_path, uploaded_by. `rows` is every line
+    `upload` has file_name, sha256, size_bytes, archive_path, uploaded_by, and optionally
+    portfolio and chosen_channel (the channel the uploader chose). `rows` is every line
     read (with `skip_rule` and `raw`), `projects` the normalised non-skipped rows, `findings`
     every finding. A project row with an error finding is rejected, a row with a skip_rule is
     skipped, the rest load. `rows_merged` counts read lines folded into another project row
     (CRS yearly lines); it must be said, so that a row lost on the way is never taken for one.
     `crs_lines`, for a CRS extract, are its yearly lines as read (table `crs_lines`).
 
-    If a loaded upload has the same sha256, nothing is written and that upload is returned with
-    `duplicate: True`. Otherwise `no_longer_current` counts the projects of its portfolio that
+    If it repeats an upload (`find_duplicate`), nothing is written and that upload is returned
+    with `duplicate: True`. Otherwise `no_longer_current` counts the projects of its portfolio that
     were current before and are not now (left out of, or rejected in, this version, and held
     by no other portfolio).
     Raises ValueError when the frames break the counting invariant (a bug upstream),
@@ -211,7 +228,7 @@ def load_upload(
         **split.counts,
     }
     with _write(db_path, f'"{upload["file_name"]}" was not loaded') as con:
-        earlier = _loaded_upload(con, str(upload["sha256"]))
+        earlier = _duplicate(con, record)
         if earlier is not None:
             return {**earlier, "duplicate": True}
         con.execute(PORTFOLIO_BEFORE_SQL, {"portfolio": record["portfolio"]})
@@ -561,8 +578,9 @@ def _insert_upload(con: duckdb.DuckDBPyConnection, record: Mapping[str, object])
     return row
 
 
-def _loaded_upload(con: duckdb.DuckDBPyConnection, sha256: str) -> dict | None:
-    return _fetch_dict(con.execute(LOADED_UPLOAD_SQL, {"sha256": sha256}))
+def _duplicate(con: duckdb.DuckDBPyConnection, record: Mapping[str, object]) -> dict | None:
+    keys = ("sha256", "portfolio", "chosen_channel")
+    return _fetch_dict(con.execute(DUPLICATE_SQL, {key: record[key] for key in keys}))
 
 
 def _one(cursor: duckdb.DuckDBPyConnection) -> Any:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect")]
@@ -129,8 +129,8 @@ def test_a_messy_workbook_loads_rejects_and_skips_with_counts_that_add_up(ingest
         "end_date, gender_marker, channel FROM projects ORDER BY project_id",
     )
     assert loaded == [
-        ("2025-01", "SDN", 1234567.5, dt.date(2024, 3, 1), dt.date(2026, 3, 1), 2, "bilateral"),
-        ("2025-02", "UGA", 2500000.0, dt.date(2024, 1, 1), dt.date(2025, 1, 1), 0, "bilateral"),
+        ("2025-01", "SDN", 1234567.5, dt.date(2024, 3, 1), dt.date(2026, 3, 31), 2, "bilateral"),
+        ("2025-02", "UGA", 2500000.0, dt.date(2024, 1, 1), dt.date(2025, 12, 31), 0, "bilateral"),
     ]
     rejected = _table(
         ingest.db,
@@ -158,6 +158,23 @@ def test_the_same_file_twice_loads_once(ingest, tmp_path):
     assert again["duplicate"] is True and again["upload_id"] == first["upload_id"]
     assert _table(ingest.db, "SELECT count(*) FROM uploads") == [(1,)]
     assert _table(ingest.db, "SELECT count(*) FROM projects") == [(2,)]
+
+
+def test_a_file_that_loaded_nothing_can_be_uploaded_again_with_a_channel(ingest, tmp_path):
+    """Issue 11, problem 1: the advised fix (choose the channel) used to be refused as a
+    duplicate of the upload that loaded nothing."""
+    path = _messy_workbook(tmp_path / "sudan.xlsx")
+    wb = load_workbook(path)
+    wb["Bilateral"].title = "Portfolio"  # a sheet name that names no channel
+    wb.save(path)
+    first = ingest(path)
+    assert (first["rows_loaded"], first["duplicate"]) == (0, False)
+
+    retry = ingest(path, channel="bilateral")
+
+    assert retry["duplicate"] is False and retry["upload_id"] == first["upload_id"] + 1
+    assert (retry["rows_loaded"], retry["chosen_channel"]) == (2, "bilateral")
+    assert ingest(path, channel="bilateral")["duplicate"] is True
 
 
 def test_a_newer_upload_supersedes_and_history_stays(ingest, tmp_path):

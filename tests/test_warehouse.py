@@ -298,10 +298,11 @@ def test_skipped_rows_and_every_finding_are_kept(db: Path, loaded: dict) -> None
 
 
 def test_same_file_twice_loads_once(db: Path, loaded: dict) -> None:
-    assert warehouse.find_loaded_upload(db, "a" * 64)["upload_id"] == loaded["upload_id"]
+    again_info = upload_info("a", "Uganda_Portfolio_2025.xlsx")  # the same portfolio
+    assert warehouse.find_duplicate(db, again_info)["upload_id"] == loaded["upload_id"]
     before = table_counts(db)
 
-    again = warehouse.load_upload(db, upload_info("a", "copy of portfolio.xlsx"), *portfolio())
+    again = warehouse.load_upload(db, again_info, *portfolio())
 
     assert again["duplicate"] is True
     assert again["upload_id"] == loaded["upload_id"]
@@ -309,9 +310,50 @@ def test_same_file_twice_loads_once(db: Path, loaded: dict) -> None:
     assert table_counts(db) == before
 
 
-def test_find_loaded_upload_without_a_warehouse(db: Path) -> None:
-    assert warehouse.find_loaded_upload(db, "b" * 64) is None
+def test_find_duplicate_without_a_warehouse(db: Path) -> None:
+    assert warehouse.find_duplicate(db, upload_info("b")) is None
     assert not db.exists()
+
+
+# Issue 11, problem 1: a duplicate is the same content, with the same options, into the same
+# portfolio, while that upload is the portfolio's current version.
+
+
+def test_an_upload_that_loaded_nothing_does_not_block_other_options(db: Path) -> None:
+    projects = projects_frame([project("Sheet1", 2, pd.NA, "P-1")])
+    findings = findings_frame([finding("channel.unknown", "Sheet1", 2, "channel", "")])
+    first = warehouse.load_upload(
+        db, upload_info("a", "uganda.xlsx"), rows_frame(projects, []), projects, findings
+    )
+    assert (first["rows_loaded"], first["chosen_channel"]) == (0, None)
+    # The same options again: the same result, said once.
+    assert warehouse.find_duplicate(db, upload_info("a", "uganda.xlsx"))["upload_id"] == 1
+
+    retry = load_one(db, "a", "P-1", "uganda.xlsx", chosen_channel="bilateral")
+
+    assert retry["duplicate"] is False and retry["upload_id"] == 2
+    assert retry["chosen_channel"] == "bilateral"
+    assert current_ids(db) == [("P-1", 2)]
+
+
+def test_the_same_file_into_another_portfolio_is_not_a_duplicate(db: Path) -> None:
+    load_one(db, "a", "P-1", "uganda.xlsx")
+    other = load_one(db, "a", "P-1", "uganda.xlsx", portfolio="East Africa")
+    assert other["duplicate"] is False and other["portfolio"] == "east africa"
+
+
+def test_a_reverted_portfolio_makes_the_old_version_current_again(db: Path) -> None:
+    load_one(db, "a", "P-1", "uganda.xlsx")
+    load_one(db, "b", "P-2", "uganda.xlsx")
+    assert current_ids(db) == [("P-2", 2)]
+
+    reverted = load_one(db, "a", "P-1", "uganda.xlsx")
+
+    assert reverted["duplicate"] is False and reverted["upload_id"] == 3
+    assert reverted["no_longer_current"] == 1
+    assert current_ids(db) == [("P-1", 3)]
+    # Now v1 is current: the same file again is a duplicate of upload 3.
+    assert load_one(db, "a", "P-1", "uganda.xlsx")["upload_id"] == 3
 
 
 def test_newer_upload_supersedes_in_projects_current(db: Path, loaded: dict) -> None:
@@ -475,7 +517,7 @@ def test_failure_mid_load_leaves_the_warehouse_as_it_was(db: Path, loaded: dict,
         warehouse.load_upload(db, upload_info("b"), rows, projects, findings)
 
     assert table_counts(db) == before
-    assert warehouse.find_loaded_upload(db, "b" * 64) is None
+    assert warehouse.find_duplicate(db, upload_info("b")) is None
 
 
 def drop_a_project(rows, projects, findings):
@@ -527,7 +569,7 @@ def test_refusal_is_recorded_with_nothing_else(db: Path) -> None:
     )
     assert refused["rows_read"] == 0 and refused["channel"] is None
     assert table_counts(db) | {"uploads": 0, "schema_version": 0} == dict.fromkeys(UPLOAD_TABLES, 0)
-    assert warehouse.find_loaded_upload(db, "d" * 64) is None
+    assert warehouse.find_duplicate(db, upload_info("d")) is None
 
 
 def test_recent_uploads_newest_first(db: Path, loaded: dict) -> None:

@@ -42,7 +42,10 @@ CREATE TABLE IF NOT EXISTS uploads (
     CHECK (rows_read = rows_loaded + rows_rejected + rows_skipped + rows_merged)
 );
 ALTER TABLE uploads ADD COLUMN IF NOT EXISTS portfolio VARCHAR;
-COMMENT ON TABLE uploads IS 'One row per uploaded file that was loaded or refused. The same file uploaded again (same sha256) is not loaded a second time.';
+-- Schema 10: the options an upload was made with, part of what makes a re-upload a duplicate.
+ALTER TABLE uploads ADD COLUMN IF NOT EXISTS chosen_channel VARCHAR;
+COMMENT ON TABLE uploads IS 'One row per uploaded file that was loaded or refused. A duplicate (the same content, sha256, with the same chosen_channel into the same portfolio, while that upload is the portfolio''s latest loaded one) is not loaded a second time; a re-upload with other options, or of an older version, is a new version.';
+COMMENT ON COLUMN uploads.chosen_channel IS 'The channel the uploader chose for sheets that name none (--channel, or the upload page); NULL when none was chosen.';
 COMMENT ON COLUMN uploads.upload_id IS 'Upload number, increasing: a higher id is a later upload.';
 COMMENT ON COLUMN uploads.file_name IS 'File name as uploaded.';
 COMMENT ON COLUMN uploads.sha256 IS 'SHA-256 of the file content (hex); names the archived original.';
@@ -111,7 +114,7 @@ COMMENT ON COLUMN projects.partner IS 'Implementing partner or channel of delive
 COMMENT ON COLUMN projects.budget IS 'Budget (commitment) in currency.';
 COMMENT ON COLUMN projects.currency IS 'ISO 4217 currency code of budget.';
 COMMENT ON COLUMN projects.start_date IS 'Start date (a month or a year alone reads as its first day).';
-COMMENT ON COLUMN projects.end_date IS 'End date.';
+COMMENT ON COLUMN projects.end_date IS 'End date (a month or a year alone reads as its last day: 2028 is 2028-12-31).';
 COMMENT ON COLUMN projects.gender_marker IS 'OECD DAC gender equality policy marker as claimed: 0 not targeted, 1 significant, 2 principal.';
 COMMENT ON COLUMN projects.gam_code IS 'IASC Gender with Age Marker code, 0 to 4 (humanitarian projects).';
 COMMENT ON COLUMN projects.cluster IS 'Humanitarian cluster or sector (Protection, Health, ...).';
