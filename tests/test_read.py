@@ -98,6 +98,28 @@ def test_several_sheets_with_channels_and_sheets_to_skip(tmp_path: Path) -> None
     assert 'Sheet "Old" was not read: it is hidden.' in skipped["message"].tolist()
 
 
+def test_headers_and_sheet_names_of_real_danish_workbooks(tmp_path: Path) -> None:
+    """Issue 11, problem 3: headers and sheet names a new desk officer's workbook used."""
+    english = ["Agreement No.", "Title", "Description", "Country", "Sector (CRS code)",
+               "Beløb DKK", "Partner organisation"]  # fmt: skip
+    danish = ["Projektkode", "Titel", "Beskrivelse", "Land", "DAC-kode", "Beløb DKK", "Partner"]
+    row = ["A-1", "Women mediators", "Support", "Uganda", 15220, 1000, "UN Women"]
+    sheets = {
+        "Bilat 2024": [english, row],
+        "Multilateral contributions": [english, row],
+        "Hum": [danish, row],
+    }
+    result = read_portfolio(write_xlsx(tmp_path / "p.xlsx", sheets))
+
+    assert compact(result.rows, "sheet_channel", "project_id", "sector_code", "budget",
+                   "partner") == [
+        ("Bilat 2024", 2, "bilateral", "A-1", "15220", "1000", "UN Women"),
+        ("Multilateral contributions", 2, "multilateral", "A-1", "15220", "1000", "UN Women"),
+        ("Hum", 2, "humanitarian", "A-1", "15220", "1000", "UN Women"),
+    ]  # fmt: skip
+    assert json.loads(result.rows["extra"].iloc[0]) == {}
+
+
 def test_sheet_without_channel_name_has_no_channel(tmp_path: Path) -> None:
     result = read_portfolio(write_xlsx(tmp_path / "p.xlsx", {"Portfolio": [HEADER, project("P")]}))
     assert result.rows["sheet_channel"].isna().all()

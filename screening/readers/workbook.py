@@ -132,12 +132,6 @@ def _column_order() -> list[str]:
 # --- header ------------------------------------------------------------------------------------
 
 
-@cache
-def _sheet_channel_keys() -> dict[str, str]:
-    table = rules.field_table()["sheet_channels"]
-    return {rules.header_key(name): channel for channel, names in table.items() for name in names}
-
-
 def _field_of(text: str) -> str | None:
     """The canonical field a header names; a unit in brackets may follow (`Bevilling (DKK)`)."""
     if not text:
@@ -274,7 +268,7 @@ def _frame(
     data: dict[str, object] = {
         "sheet": [grid.name] * n,
         "row_number": pd.array(row_numbers, dtype="Int64"),
-        "sheet_channel": [_sheet_channel_keys().get(rules.header_key(grid.name))] * n,
+        "sheet_channel": [rules.sheet_channel(grid.name)] * n,
     }
     extra_names, extra_cols = [], []
     for name, field_name, col in zip(header.names, header.fields, columns, strict=True):

@@ -142,7 +142,9 @@ def _present(value: object) -> bool:
 
 @cache
 def field_table() -> dict:
-    """The raw field table (fields, sheet_channels, skip_sheets, blank_markers, total_markers)."""
+    """The raw field table (fields, sheet_channels, skip_sheets, blank_markers, total_markers).
+
+    Use `sheet_channel` for a sheet's channel."""
     return load_yaml(RULES_DIR / "fields.yaml")
 
 
@@ -195,6 +197,25 @@ def alias_index() -> dict[str, str]:
                 raise ConfigurationError(f"alias {alias!r} names both {index[key]} and {spec.name}")
             index[key] = spec.name
     return index
+
+
+@cache
+def _sheet_channel_index() -> dict[str, str]:
+    return {
+        _sheet_key(name): channel
+        for channel, names in field_table()["sheet_channels"].items()
+        for name in names
+    }
+
+
+def _sheet_key(name: object) -> str:
+    """A sheet name as matched: like a header, with digits (a year: "Bilat 2024") ignored."""
+    return re.sub(r"[0-9]+", "", header_key(name))
+
+
+def sheet_channel(name: str) -> str | None:
+    """The channel a sheet's name gives (`Humanitær`, `Bilat 2024`), or None."""
+    return _sheet_channel_index().get(_sheet_key(name))
 
 
 def column_label(column: str) -> str:
