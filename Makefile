@@ -13,7 +13,12 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help setup run test test-fast lint bench eval samples docs clean up down
+# The browser test and the printed-report test use Debian's chromium (driven by Playwright, which
+# never downloads a browser of its own) and LibreOffice; poppler-utils reads the PDFs it prints.
+# "command:package" pairs, installed with apt-get when the command is missing (CI runs as root).
+SYSTEM_TOOLS := chromium:chromium libreoffice:libreoffice-calc pdfinfo:poppler-utils
+
+.PHONY: help setup system run test test-fast lint bench eval samples docs clean up down
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +36,19 @@ $(VENV)/.synced: pyproject.toml uv.lock Makefile | $(UV)
 
 setup: $(VENV)/.synced ## install the locked dependencies into .venv
 
+system: ## install chromium, libreoffice-calc and poppler-utils from Debian when missing
+	@missing=$$(for pair in $(SYSTEM_TOOLS); do command -v $${pair%%:*} >/dev/null || echo $${pair#*:}; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing from Debian:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "make test needs Debian packages that are missing:" $$missing "-" \
+	      "install them (sudo apt-get install --no-install-recommends" $$missing") and run make test again." >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
 run: setup ## ingest the bundled sample portfolios into data/warehouse.duckdb, write a workbook in data/reports/
 	$(VENV)/bin/screening ingest data/samples/*.xlsx
 	$(VENV)/bin/screening ingest --channel humanitarian data/samples/humanitarian_south_sudan.csv
@@ -41,7 +59,7 @@ run: setup ## ingest the bundled sample portfolios into data/warehouse.duckdb, w
 	@echo "Next: .venv/bin/screening query \"SELECT * FROM summary_gender_shares\""
 	@echo "      .venv/bin/screening explain PROJECT_ID     (tables: docs/data-dictionary.md)"
 
-test: setup ## run the whole test suite (slow end-to-end tests included), ruff and mypy
+test: setup system ## run the whole test suite (slow end-to-end, browser and printing tests included), ruff and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
