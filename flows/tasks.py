@@ -67,6 +67,7 @@ def read(archive_path: str, file_name: str, work: str) -> dict | None:
         return {"rule": refusal.rule, "message": str(refusal)}
     staging.write_frame(folder, "rows", result.rows)
     staging.write_frame(folder, "read_findings", result.findings)
+    staging.write_frame(folder, "columns", result.columns)
     if result.lines is not None:
         staging.write_frame(folder, "crs_lines", result.lines)
     staging.write_json(folder, "read", {"sheets": result.sheets, "rows_merged": result.rows_merged})
@@ -118,6 +119,7 @@ def load(work: str, db: str, upload: dict) -> dict:
             if staging.has_frame(folder, "crs_lines")
             else None
         ),
+        columns=staging.read_frame(folder, "columns"),
     )
 
 

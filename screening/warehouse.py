@@ -200,6 +200,7 @@ def load_upload(
     *,
     rows_merged: int = 0,
     crs_lines: pd.DataFrame | None = None,
+    columns: pd.DataFrame | None = None,
 ) -> dict:
     """Load one upload in one transaction; return its `uploads` row with a `duplicate` flag.
 
@@ -209,7 +210,9 @@ def load_upload(
     every finding. A project row with an error finding is rejected, a row with a skip_rule is
     skipped, the rest load. `rows_merged` counts read lines folded into another project row
     (CRS yearly lines); it must be said, so that a row lost on the way is never taken for one.
-    `crs_lines`, for a CRS extract, are its yearly lines as read (table `crs_lines`).
+    `crs_lines`, for a CRS extract, are its yearly lines as read (table `crs_lines`);
+    `columns`, each column of each sheet read with the field it was recognised as
+    (`ReadResult.columns`, table `upload_columns`).
 
     If it repeats an upload (`find_duplicate`), nothing is written and that upload is returned
     with `duplicate: True`. Otherwise `no_longer_current` counts the projects of its portfolio that
@@ -221,6 +224,8 @@ def load_upload(
     split = _split(rows, projects, findings, rows_merged)
     if crs_lines is not None:
         split.frames["crs_lines"] = crs_lines
+    if columns is not None:
+        split.frames["upload_columns"] = columns
     record = {
         **_upload_fields(upload),
         "status": "loaded",

@@ -149,6 +149,11 @@ def test_a_messy_workbook_loads_rejects_and_skips_with_counts_that_add_up(ingest
     assert json.loads(extra) == {"Desk officer": "KLA"}
     skipped = _table(ingest.db, "SELECT row_number, rule FROM skipped_rows ORDER BY 1")
     assert skipped == [(5, "row.blank"), (9, "row.total")]
+    columns = _table(
+        ingest.db, "SELECT header_row, column_letter, header, field FROM upload_columns ORDER BY 2"
+    )
+    assert columns[0] == (3, "A", "J.nr.", "project_id")
+    assert columns[-1] == (3, "J", "Desk officer", None)
 
 
 def test_the_same_file_twice_loads_once(ingest, tmp_path):

@@ -101,7 +101,7 @@ def test_several_sheets_with_channels_and_sheets_to_skip(tmp_path: Path) -> None
 def test_headers_and_sheet_names_of_real_danish_workbooks(tmp_path: Path) -> None:
     """Issue 11, problem 3: headers and sheet names a new desk officer's workbook used."""
     english = ["Agreement No.", "Title", "Description", "Country", "Sector (CRS code)",
-               "Beløb DKK", "Partner organisation"]  # fmt: skip
+               "Beløb DKK", "Partner organisation", "Desk officer"]  # fmt: skip
     danish = ["Projektkode", "Titel", "Beskrivelse", "Land", "DAC-kode", "Beløb DKK", "Partner"]
     row = ["A-1", "Women mediators", "Support", "Uganda", 15220, 1000, "UN Women"]
     sheets = {
@@ -117,7 +117,16 @@ def test_headers_and_sheet_names_of_real_danish_workbooks(tmp_path: Path) -> Non
         ("Multilateral contributions", 2, "multilateral", "A-1", "15220", "1000", "UN Women"),
         ("Hum", 2, "humanitarian", "A-1", "15220", "1000", "UN Women"),
     ]  # fmt: skip
-    assert json.loads(result.rows["extra"].iloc[0]) == {}
+    assert json.loads(result.rows["extra"].iloc[0]) == {"Desk officer": ""}
+    first = result.columns[result.columns["sheet"] == "Bilat 2024"]
+    assert first[["header_row", "column_letter", "header", "field"]].astype(object).where(
+        first.notna(), None
+    ).values.tolist() == [
+        [1, "A", "Agreement No.", "project_id"], [1, "B", "Title", "title"],
+        [1, "C", "Description", "description"], [1, "D", "Country", "recipient_country"],
+        [1, "E", "Sector (CRS code)", "sector_code"], [1, "F", "Beløb DKK", "budget"],
+        [1, "G", "Partner organisation", "partner"], [1, "H", "Desk officer", None],
+    ]  # fmt: skip
 
 
 def test_sheet_without_channel_name_has_no_channel(tmp_path: Path) -> None:

@@ -22,8 +22,8 @@ UPLOAD_TABLES = (
 )  # fmt: skip
 TABLES = (
     *UPLOAD_TABLES,
-    "crs_lines", "rubrics", "screening_results", "screening_evidence", "exchange_rates",
-    "benchmarks",
+    "crs_lines", "upload_columns", "rubrics", "screening_results", "screening_evidence",
+    "exchange_rates", "benchmarks",
 )  # fmt: skip
 VIEWS = (
     "projects_current", "projects_usd", "screening_current", "summary_pillars",

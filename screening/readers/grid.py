@@ -158,6 +158,9 @@ class ReadResult:
     rows: pd.DataFrame
     findings: pd.DataFrame
     sheets: list[dict] = field(default_factory=list)
+    # Each kept column of each sheet read: `sheet`, `header_row`, `column_letter`, `header` (as
+    # written) and `field` (the canonical field it was recognised as; NA: kept in `extra`).
+    columns: pd.DataFrame = field(default_factory=lambda: columns_frame([]))
     # What the file was ("workbook", "crs" or "iati"), a CRS extract's yearly lines (one
     # row per original line, with the project row it went into) and how many of them were
     # merged into another line's project; `details` is the source reader's (version, ...).
@@ -176,6 +179,15 @@ class ReadResult:
         """Lines that are not projects (blank, total)."""
         return int(self.rows["skip_rule"].notna().sum())
 
+
+
+COLUMN_COLUMNS = ["sheet", "header_row", "column_letter", "header", "field"]
+
+
+def columns_frame(records: list[dict]) -> pd.DataFrame:
+    """`ReadResult.columns` from one dict per column (COLUMN_COLUMNS)."""
+    frame = pd.DataFrame(records, columns=COLUMN_COLUMNS)
+    return frame.astype({c: "string" for c in COLUMN_COLUMNS} | {"header_row": "Int64"})
 
 
 def build_rows_frame(records: list[dict]) -> pd.DataFrame:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ from screening.readers.grid import (
     ReadResult,
     SkippedSheet,
     blank_lines,
+    columns_frame,
     excel_column,
     grids,
     sheet_info,
@@ -66,7 +66,7 @@ def read_portfolio(
     """
     name = file_name or path.name
     kind = kind or sniff(path, name)
-    frames, findings, sheets = [], [], []
+    frames, findings, sheets, columns = [], [], [], []
     for grid in grids(path, name, kind, header_score):
         if isinstance(grid, SkippedSheet):
             sheet_name, reason = grid.name, grid.reason
@@ -80,11 +80,14 @@ def read_portfolio(
                 frames.append(frame)
                 findings.append(row_findings)
                 findings.append(_uncached_finding(grid, frame))
+                columns += info.pop("columns")
                 sheets.append(info)
         if reason is not None:
             findings.append(rules.findings_frame([sheet_skipped(sheet_name, reason)]))
             sheets.append(sheet_info(sheet_name, "skipped", reason))
-    return _result(name, frames, findings, sheets)
+    result = _result(name, frames, findings, sheets)
+    result.columns = columns_frame(columns)
+    return result
 
 
 def header_score(row: list[str]) -> int:
@@ -256,7 +259,13 @@ def _read_grid(grid: Grid) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         ],
         ignore_index=True,
     )
-    info = sheet_info(grid.name, "read", None, grid.row_numbers[header.index], len(frame))
+    header_row = grid.row_numbers[header.index]
+    info = sheet_info(grid.name, "read", None, header_row, len(frame))
+    info["columns"] = [
+        {"sheet": grid.name, "header_row": header_row, "header": name, "field": field_name,
+         "column_letter": excel_column(grid.first_col + j)}
+        for name, field_name, j in zip(header.names, header.fields, header.columns, strict=True)
+    ]  # fmt: skip
     return frame, findings, info
 
 

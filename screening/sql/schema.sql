@@ -203,6 +203,23 @@ COMMENT ON COLUMN findings.severity IS 'error (row rejected), warning (row loade
 COMMENT ON COLUMN findings.message IS 'The finding in words, for the desk officer.';
 
 
+CREATE TABLE IF NOT EXISTS upload_columns (
+    upload_id     INTEGER NOT NULL REFERENCES uploads (upload_id),
+    sheet         VARCHAR NOT NULL,
+    header_row    INTEGER,
+    column_letter VARCHAR NOT NULL,
+    header        VARCHAR NOT NULL,
+    field         VARCHAR
+);
+COMMENT ON TABLE upload_columns IS 'One row per column of each sheet read from a workbook or CSV: its header as written and the canonical field it was recognised as, so a desk officer sees which columns were read as what, and which not.';
+COMMENT ON COLUMN upload_columns.upload_id IS 'The upload (uploads.upload_id).';
+COMMENT ON COLUMN upload_columns.sheet IS 'Sheet the column is in.';
+COMMENT ON COLUMN upload_columns.header_row IS 'Row number of the header (its first line, for a header over two rows), as Excel shows it.';
+COMMENT ON COLUMN upload_columns.column_letter IS 'Column letter as Excel shows it (A, B, ..., AA).';
+COMMENT ON COLUMN upload_columns.header IS 'The header as written (two header lines joined); "column F" for a column without a header that holds data.';
+COMMENT ON COLUMN upload_columns.field IS 'The canonical field the header was recognised as (screening/rules/fields.yaml); NULL when it was not recognised: its cells are kept in projects.extra.';
+
+
 CREATE TABLE IF NOT EXISTS crs_lines (
     upload_id        INTEGER NOT NULL REFERENCES uploads (upload_id),
     sheet            VARCHAR NOT NULL,
