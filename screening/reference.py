@@ -147,3 +147,9 @@ def is_humanitarian_purpose(purpose_code: str | None) -> bool:
     if not purpose_code or len(purpose_code) != 5 or not purpose_code.isdigit():
         return False
     return purpose_code.startswith(tuple(codelists()["humanitarian_purpose_prefixes"]))
+
+
+@cache
+def danish_country_names() -> dict[str, str]:
+    """Alpha-3 code -> Danish name (country_names_da.csv), for what is written in Danish."""
+    return {row["alpha3"]: row["name_da"] for row in _read_csv("country_names_da.csv")}

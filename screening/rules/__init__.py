@@ -10,7 +10,7 @@ label with `row_label` and carries it in the rows frame's ROW_LABEL column, and
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -64,6 +64,7 @@ class FieldSpec:
     aliases: tuple[str, ...]
     required_for: tuple[str, ...] = ()
     default: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # language -> template header
 
 
 def load_yaml(path: Path) -> dict:
@@ -172,6 +173,7 @@ def fields() -> dict[str, FieldSpec]:
             aliases=tuple(spec.get("aliases", ())),
             required_for=tuple(spec.get("required_for", ())),
             default=spec.get("default"),
+            headers=dict(spec.get("header") or {}),
         )
         for name, spec in field_table()["fields"].items()
     }
@@ -191,7 +193,7 @@ def alias_index() -> dict[str, str]:
     """Header key -> canonical field name, from the field names and all their aliases."""
     index: dict[str, str] = {}
     for spec in fields().values():
-        for alias in (spec.name, *spec.aliases):
+        for alias in (spec.name, *spec.headers.values(), *spec.aliases):
             key = header_key(alias)
             if index.get(key, spec.name) != spec.name:
                 raise ConfigurationError(f"alias {alias!r} names both {index[key]} and {spec.name}")
