@@ -20,8 +20,9 @@ PLACEHOLDERS = {"file_name", "sheet", "row", "row_number", "column", "value", "c
 def test_every_rule_is_documented() -> None:
     for rule in rules.rules().values():
         assert rule.title and rule.description and rule.message, rule.id
-        used = set(re.findall(r"{(\w+)}", rule.message))
-        assert used <= PLACEHOLDERS, f"{rule.id} uses unknown placeholders {used - PLACEHOLDERS}"
+        for template in filter(None, (rule.message, rule.sheet_message)):
+            used = set(re.findall(r"{(\w+)}", template))
+            assert used <= PLACEHOLDERS, f"{rule.id}: unknown placeholders {used - PLACEHOLDERS}"
 
 
 def test_the_documented_placeholders_are_the_known_ones() -> None:

@@ -37,6 +37,7 @@ class Rule:
     title: str
     description: str
     message: str
+    sheet_message: str | None = None  # said once when the rule rejects a whole sheet
 
     def format(self, **values: object) -> str:
         """The message with its placeholders filled; missing ones read as empty.
@@ -48,6 +49,11 @@ class Rule:
             if _present(values.get("row_number")):
                 values["row"] = row_label(ROW, values["row_number"])
         return self.message.format_map(_Blank(values))
+
+
+    def format_sheet(self, **values: object) -> str:
+        """The message said once for a whole sheet (`sheet_message`), else the row message."""
+        return (self.sheet_message or self.message).format_map(_Blank(values))
 
 
 class _Blank(dict):
