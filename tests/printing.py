@@ -25,20 +25,25 @@ def require(command: str, package: str) -> str:
     return path
 
 
-def xlsx_to_pdf(xlsx: Path, out_dir: Path) -> Path:
-    """`xlsx` printed to PDF by LibreOffice headless, with a profile of its own (so that two
-    conversions at once, or a user's open LibreOffice, do not collide)."""
+def convert(path: Path, to: str, out_dir: Path) -> Path:
+    """`path` converted by LibreOffice headless (`to`: pdf, xls, ...), with a profile of its
+    own, so that two conversions at once, or a user's open LibreOffice, do not collide."""
     office = require("libreoffice", "libreoffice-calc")
     profile = out_dir / "lo-profile"
     out_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [office, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(out_dir), str(xlsx)],
+         "--convert-to", to, "--outdir", str(out_dir), str(path)],
         check=True, capture_output=True, timeout=CONVERT_TIMEOUT_S,
     )  # fmt: skip
-    pdf = out_dir / f"{xlsx.stem}.pdf"
-    assert pdf.exists(), f"LibreOffice wrote no {pdf.name}"
-    return pdf
+    converted = out_dir / f"{path.stem}.{to}"
+    assert converted.exists(), f"LibreOffice wrote no {converted.name}"
+    return converted
+
+
+def xlsx_to_pdf(xlsx: Path, out_dir: Path) -> Path:
+    """`xlsx` printed to PDF, each sheet with its own page setup, as Calc prints it."""
+    return convert(xlsx, "pdf", out_dir)
 
 
 def page_count(pdf: Path) -> int:

@@ -612,3 +612,64 @@ def test_formulas_saved_without_values_are_reported_once_per_sheet(tmp_path) -> 
         'Sheet "Bilateral": 1 formula cells have no saved value and read as empty (F2); open '
         "the file in Excel, let it calculate, save it and upload it again."
     ]
+
+
+# --- old and broken files (issue 11, problem 7) -------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11: a corrupt OLE file raises ValueError today")
+@pytest.mark.parametrize("body", [bytes(504), bytes(range(256)) * 20], ids=["cut", "garbage"])
+def test_a_corrupt_ole_file_is_refused_in_one_sentence(tmp_path: Path, body: bytes) -> None:
+    path = tmp_path / "old.xls"
+    path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + body)
+    with pytest.raises(UploadRefused) as refused:
+        read_upload(path)
+    assert refused.value.rule == "upload.unreadable"
+    assert str(refused.value).startswith('"old.xls" could not be read')
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 11: .xls is refused today")
+def test_a_legacy_xls_workbook_is_read(tmp_path: Path) -> None:
+    from tests.printing import convert
+
+    rows = [["Danida portfolio"], [], HEADER, project("UGA-1"), project("UGA-2", "1.500,50")]
+    xlsx = write_xlsx(tmp_path / "old.xlsx", {"Bilateral": rows, "Lists": [["Uganda"]]})
+    xls = convert(xlsx, "xls", tmp_path / "xls")
+
+    result = read_upload(xls)
+
+    assert compact(result.rows, "sheet_channel", "project_id", "budget") == [
+        ("Bilateral", 4, "bilateral", "UGA-1", "1000"),
+        ("Bilateral", 5, "bilateral", "UGA-2", "1.500,50"),
+    ]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11: headings and source lines are rejected today")
+def test_headings_and_source_lines_are_skipped_with_their_reason(tmp_path: Path) -> None:
+    """Issue 11, problem 4: a region heading (one cell, often merged) and a "Kilde:" line are
+    not projects: skipped with their reason, not rejected six times each."""
+    rows = [
+        HEADER,
+        ["Østafrika"],  # row 2, merged across the table
+        project("UGA-1"),
+        ["Sahel"],  # row 4
+        project("MLI-1"),
+        [],
+        ["Kilde: Danida AMG, udtræk 2024-11-01"],  # row 7
+        ["* Beløb i DKK"],  # row 8
+    ]
+    path = write_xlsx(tmp_path / "p.xlsx", {"Bilateral": rows}, merged={"Bilateral": ["A2:F2"]})
+    result = read_portfolio(path)
+    assert compact(result.rows, "skip_rule") == [
+        ("Bilateral", 2, "row.heading"),
+        ("Bilateral", 3, None),
+        ("Bilateral", 4, "row.heading"),
+        ("Bilateral", 5, None),
+        ("Bilateral", 6, "row.blank"),
+        ("Bilateral", 7, "row.note"),
+        ("Bilateral", 8, "row.note"),
+    ]
+    messages = result.findings.set_index("row_number")["message"]
+    assert messages[2] == 'Row 2 is a heading ("Østafrika"), not a project.'
+    assert messages[7].startswith('Row 7 is a source or note line ("Kilde: Danida AMG')
