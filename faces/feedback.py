@@ -161,21 +161,27 @@ def _write_issues(ws: Worksheet, feedback: UploadFeedback, placed: set[int]) -> 
     upload = feedback.upload
     ws.append([_safe(_headline(upload))])
     ws["A1"].font = Font(bold=True, size=12)
+    # A problem of a whole sheet first, said once (its rows are listed below all the same).
+    for issue in feedback.issues:
+        if issue.whole_sheet:
+            ws.append([_safe(issue.message)])
+            ws.cell(row=ws.max_row, column=1).font = Font(bold=True, color="9C0006")
     ws.append([_safe(_advice(upload, bool(placed)))])
     ws.append([])
-    _table(ws, ISSUE_COLUMNS, _issue_rows(feedback.findings), first_row=4)
+    first = ws.max_row + 1
+    _table(ws, ISSUE_COLUMNS, _issue_rows(feedback.findings), first_row=first)
     for offset, (position, finding) in enumerate(feedback.findings.iterrows()):
         if position in placed:
             target = _worksheet(ws.parent, finding["sheet"])
             letter = finding["column_letter"]
             if pd.isna(letter):
                 letter = get_column_letter(target.min_column)
-            cell = ws.cell(row=5 + offset, column=2)
+            cell = ws.cell(row=first + 1 + offset, column=2)
             location = f"{quote_sheetname(target.title)}!{letter}{int(finding['row_number'])}"
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location)
             cell.font = Font(color="0563C1", underline="single")
     if feedback.findings.empty:
-        ws.cell(row=5, column=1, value="No findings: every row was read and loaded as written.")
+        ws.cell(row=first + 1, column=1, value="No findings: every row was read and loaded.")
 
 
 def _headline(upload: dict) -> str:

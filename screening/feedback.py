@@ -16,6 +16,7 @@ import pandas as pd
 
 from screening import warehouse
 from screening.errors import ScreeningError
+from screening.issues import Issue, group_findings
 
 SEVERITY_ORDER = ("refuse", "error", "warning", "skip", "info")
 
@@ -31,6 +32,13 @@ LEFT JOIN upload_columns c
 WHERE f.upload_id = $upload_id
 ORDER BY f.sheet NULLS FIRST, f.row_number NULLS FIRST,
          list_position($severities, f.severity), f.column_name
+"""
+# Project rows (loaded or rejected) per sheet: a rule that hits them all is said once.
+PROJECT_ROWS_SQL = """
+SELECT sheet, count(*) AS n FROM (
+    SELECT sheet, row_number FROM projects WHERE upload_id = $upload_id
+    UNION SELECT sheet, row_number FROM rejected_rows WHERE upload_id = $upload_id
+) GROUP BY sheet
 """
 COLUMNS_SQL = """
 SELECT sheet, header_row, column_letter, header, field FROM upload_columns
@@ -75,6 +83,12 @@ class UploadFeedback:
     findings: pd.DataFrame
     columns: pd.DataFrame
     screening: pd.DataFrame
+    project_rows: dict[str, int]
+
+    @property
+    def issues(self) -> list[Issue]:
+        """The findings grouped for people, most important first (`screening.issues`)."""
+        return group_findings(self.findings, self.columns, self.project_rows)
 
     @property
     def archive_path(self) -> Path | None:
@@ -94,8 +108,10 @@ def upload_feedback(db_path: Path, upload_id: int) -> UploadFeedback:
         findings = run(FINDINGS_SQL, {**params, "severities": list(SEVERITY_ORDER)})
         columns = run(COLUMNS_SQL, params)
         screening = run(SCREENING_SQL, params)
+        counts = run(PROJECT_ROWS_SQL, params)
     record = {k: _plain(v) for k, v in upload.iloc[0].items()}
-    return UploadFeedback(record, findings, columns, screening)
+    project_rows = {str(k): int(v) for k, v in counts.itertuples(index=False, name=None)}
+    return UploadFeedback(record, findings, columns, screening, project_rows)
 
 
 def _plain(value: object) -> object:
