@@ -645,7 +645,6 @@ def test_a_legacy_xls_workbook_is_read(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: headings and source lines are rejected today")
 def test_headings_and_source_lines_are_skipped_with_their_reason(tmp_path: Path) -> None:
     """Issue 11, problem 4: a region heading (one cell, often merged) and a "Kilde:" line are
     not projects: skipped with their reason, not rejected six times each."""

@@ -469,10 +469,45 @@ def total_markers(
     return found.to_numpy(dtype=object)
 
 
-def skip_rules(blank: np.ndarray, totals: np.ndarray) -> np.ndarray:
-    """`row.blank`, `row.total` or None for each line, from `blank_lines` and `total_markers`."""
-    none = np.array(None, dtype=object)
-    return np.where(blank, "row.blank", np.where(totals != "", "row.total", none))
+def lone_cells(columns: list[list[str]], n_rows: int) -> np.ndarray:
+    """The text of each line with exactly one filled cell (a heading, a source line), else "".
+
+    Desk officers group projects under region headings ("Østafrika", merged across the
+    table: only its first cell holds the text) and close sheets with "Kilde: ..." lines; a
+    project always fills more than one column.
+    """
+    markers = rules.blank_markers()
+    filled = np.zeros(n_rows, dtype=int)
+    lone = np.full(n_rows, "", dtype=object)
+    for col in columns:
+        has = np.fromiter((bool(v) and v.casefold() not in markers for v in col), bool, n_rows)
+        filled += has
+        lone = np.where(has & (lone == ""), np.array(col, dtype=object), lone)
+    return np.where(filled == 1, lone, "")
+
+
+def note_lines(lone: np.ndarray) -> np.ndarray:
+    """True where a lone cell starts like a source or footnote (fields.yaml: note_markers)."""
+    starts = rules.note_markers()
+    return np.fromiter(
+        (bool(v) and v.strip().casefold().startswith(starts) for v in lone), bool, len(lone)
+    )
+
+
+def skip_rules(
+    blank: np.ndarray,
+    totals: np.ndarray,
+    headings: np.ndarray | None = None,
+    notes: np.ndarray | None = None,
+) -> np.ndarray:
+    """`row.blank`, `row.total`, `row.note`, `row.heading` or None for each line."""
+    none = np.zeros(len(blank), dtype=bool)
+    return np.select(
+        [blank, totals != "", none if notes is None else notes,
+         none if headings is None else headings],
+        ["row.blank", "row.total", "row.note", "row.heading"],
+        None,
+    )  # fmt: skip
 
 
 # --- cells to text ----------------------------------------------------------------------------

@@ -28,6 +28,8 @@ from screening.readers.grid import (
     columns_frame,
     excel_column,
     grids,
+    lone_cells,
+    note_lines,
     sheet_info,
     sheet_skipped,
     skip_rules,
@@ -250,15 +252,20 @@ def _read_grid(grid: Grid) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     blank = blank[:end]
     anchors = [c for c, f in zip(columns, header.fields, strict=True) if f in HEADER_ANCHORS]
     totals = np.where(blank, "", total_markers(columns, anchors, end))
+    lone = np.where(blank | (totals != ""), "", lone_cells(columns, end))
+    notes = note_lines(lone)
+    headings = (lone != "") & ~notes
     frame = _frame(grid, header, columns, grid.row_numbers[first : first + end])
-    frame["skip_rule"] = pd.array(skip_rules(blank, totals), dtype="string")
+    frame["skip_rule"] = pd.array(skip_rules(blank, totals, headings, notes), dtype="string")
     findings = pd.concat(
         [
             _line_findings("row.blank", frame, blank, totals),
             _line_findings("row.total", frame, totals != "", totals),
+            _line_findings("row.heading", frame, headings, lone),
+            _line_findings("row.note", frame, notes, lone),
         ],
         ignore_index=True,
-    )
+    ).sort_values("row_number", kind="stable", ignore_index=True)
     header_row = grid.row_numbers[header.index]
     info = sheet_info(grid.name, "read", None, header_row, len(frame))
     info["columns"] = [

@@ -162,6 +162,12 @@ def blank_markers() -> frozenset[str]:
 
 
 @cache
+def note_markers() -> tuple[str, ...]:
+    """How a source or footnote line starts (`Kilde`, `Source:`, `*`), case-folded."""
+    return tuple(str(m).casefold() for m in field_table()["note_markers"])
+
+
+@cache
 def total_keys() -> frozenset[str]:
     """Header keys of the words that open a closing total line (`Total`, `I alt`, ...)."""
     return frozenset(header_key(m) for m in field_table()["total_markers"])

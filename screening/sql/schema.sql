@@ -173,11 +173,11 @@ CREATE TABLE IF NOT EXISTS skipped_rows (
     message    VARCHAR,
     raw        JSON
 );
-COMMENT ON TABLE skipped_rows IS 'One row per row read that is not a project (a blank line, a total line).';
+COMMENT ON TABLE skipped_rows IS 'One row per row read that is not a project (a blank line, a total line, a heading, a source or note line).';
 COMMENT ON COLUMN skipped_rows.upload_id IS 'The upload the row came from (uploads.upload_id).';
 COMMENT ON COLUMN skipped_rows.sheet IS 'Sheet the row was read from.';
 COMMENT ON COLUMN skipped_rows.row_number IS 'Row number in the sheet, as Excel shows it.';
-COMMENT ON COLUMN skipped_rows.rule IS 'Why it was skipped: row.blank or row.total.';
+COMMENT ON COLUMN skipped_rows.rule IS 'Why it was skipped: row.blank, row.total, row.heading (a region or section heading) or row.note (a source or footnote line).';
 COMMENT ON COLUMN skipped_rows.message IS 'The skip explained, as reported to the uploader.';
 COMMENT ON COLUMN skipped_rows.raw IS 'JSON object of every cell of the row as read: {original header: text}.';
 
