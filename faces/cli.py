@@ -30,7 +30,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-FILE_KINDS = "an .xlsx, .xlsm or .csv portfolio, an OECD CRS extract or an IATI .xml file"
+FILE_KINDS = "an .xlsx, .xlsm, .xls or .csv portfolio, an OECD CRS extract or an IATI .xml file"
 
 
 # The channels as command-line choices; their one home is screening.vocabulary.
@@ -164,7 +164,7 @@ def ingest(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="Portfolio files (.xlsx, .xlsm, .csv, CRS extracts, IATI .xml), or folders."
+            help="Portfolio files (.xlsx, .xlsm, .xls, .csv, CRS extracts, IATI .xml), or folders."
         ),
     ],
     channel: Annotated[

@@ -12,7 +12,7 @@ EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
 RULES_DIR = PACKAGE_DIR / "rules"
 
 # What `screening ingest FOLDER` and the inbox pick up: workbooks, CSV, IATI XML (plain or gzipped).
-PORTFOLIO_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xml", ".gz")
+PORTFOLIO_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".xml", ".gz")
 
 
 def is_portfolio_file(path: Path) -> bool:

@@ -303,6 +303,25 @@ def test_cli_refusal_exits_non_zero_with_one_sentence(prefect_harness, data_dir,
     assert "is not an Excel workbook" in result.output
 
 
+def test_cli_a_corrupt_old_excel_file_is_refused_in_one_sentence(
+    prefect_harness, data_dir, tmp_path
+):
+    """Issue 11, problem 7: it used to end in "something unexpected went wrong (ValueError)"
+    with exit 3, and was not recorded."""
+    from faces.cli import app
+
+    path = tmp_path / "portfolio 2009.xls"
+    path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(range(256)) * 20)
+    result = CliRunner().invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        'portfolio 2009.xls: refused. "portfolio 2009.xls" could not be read (its Office '
+        "container is damaged); open it in Excel, save it again as .xlsx and upload that copy."
+    )
+    db = data_dir / "warehouse.duckdb"
+    assert _table(db, "SELECT status, rule FROM uploads") == [("refused", "upload.unreadable")]
+
+
 def test_screening_ingest_runs_as_a_command_on_the_ephemeral_api(data_dir, tmp_path):
     """The console script, in its own process, as a desk officer runs it (no harness)."""
     path = _messy_workbook(tmp_path / "sudan.xlsx")

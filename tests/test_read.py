@@ -617,7 +617,6 @@ def test_formulas_saved_without_values_are_reported_once_per_sheet(tmp_path) -> 
 # --- old and broken files (issue 11, problem 7) -------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: a corrupt OLE file raises ValueError today")
 @pytest.mark.parametrize("body", [bytes(504), bytes(range(256)) * 20], ids=["cut", "garbage"])
 def test_a_corrupt_ole_file_is_refused_in_one_sentence(tmp_path: Path, body: bytes) -> None:
     path = tmp_path / "old.xls"
@@ -629,7 +628,6 @@ def test_a_corrupt_ole_file_is_refused_in_one_sentence(tmp_path: Path, body: byt
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 11: .xls is refused today")
 def test_a_legacy_xls_workbook_is_read(tmp_path: Path) -> None:
     from tests.printing import convert
 

@@ -114,10 +114,24 @@ def test_password_protected_workbook(tmp_path: Path) -> None:
     assert str(refused).startswith('"locked.xlsx" is protected with a password')
 
 
-def test_legacy_xls_is_refused_with_save_as_xlsx(tmp_path: Path) -> None:
-    refused = refusal(write_ole(tmp_path / "old.xls"), "old.xlsx")
+def test_legacy_xls_is_a_workbook_for_calamine(tmp_path: Path) -> None:
+    """Issue 11, problem 7: an Excel 97-2003 workbook is read (python-calamine reads .xls)."""
+    assert sniff(write_ole(tmp_path / "old.xls")) == "xls"
+
+
+def test_a_broken_legacy_xls_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    from screening.readers import read_upload
+
+    path = write_ole(tmp_path / "old.xls")  # a Workbook stream of zeros: no sheet in it
+    with pytest.raises(UploadRefused) as refused:
+        read_upload(path, "old.xls")
+    assert refused.value.rule in ("upload.unreadable", "upload.no_header")
+    assert str(refused.value).startswith('"old.xls" ')
+
+
+def test_another_office_document_is_not_a_workbook(tmp_path: Path) -> None:
+    refused = refusal(write_ole(tmp_path / "letter.doc", stream_name="WordDocument"))
     assert refused.rule == "upload.not_a_workbook"
-    assert "save it from Excel as .xlsx" in str(refused)
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 import olefile
@@ -60,7 +60,8 @@ Range = tuple[tuple[int, int], tuple[int, int]]
 
 
 def sniff(path: Path, file_name: str | None = None, max_bytes: int | None = None) -> str:
-    """`"xlsx"` (also for .xlsm) or `"csv"`, decided by the content; otherwise `UploadRefused`.
+    """`"xlsx"` (also for .xlsm), `"xls"` (a legacy Excel 97-2003 workbook, which calamine
+    reads too) or `"csv"`, decided by the content; otherwise `UploadRefused`.
 
     `file_name` is the name the user uploaded (the archived `path` may be a hash); it only
     appears in messages. `max_bytes` defaults to `config.MAX_UPLOAD_BYTES`, read at call time.
@@ -77,7 +78,7 @@ def sniff(path: Path, file_name: str | None = None, max_bytes: int | None = None
     if head.startswith(ZIP_MAGIC):
         return _sniff_zip(path, name)
     if head == OLE_MAGIC:
-        _refuse_ole(path, name)
+        return _sniff_ole(path, name)
     return _sniff_text(path, name)
 
 
@@ -112,14 +113,25 @@ def _sniff_zip(path: Path, name: str) -> str:
     return "xlsx"
 
 
-def _refuse_ole(path: Path, name: str) -> NoReturn:
-    """Refuse an OLE file: an encrypted xlsx (it has `EncryptionInfo`) or a legacy .xls/.doc."""
+# An OLE (Compound File) container holds a legacy .xls (a `Workbook` stream; `Book` before
+# Excel 97), an encrypted .xlsx (`EncryptionInfo`), or a Word or other Office document.
+XLS_STREAMS = ("Workbook", "Book")
+
+
+def _sniff_ole(path: Path, name: str) -> str:
+    """`"xls"` for a legacy workbook; refuse an encrypted xlsx, another Office document, or a
+    damaged container (olefile raises anything from OSError to ValueError on a broken one)."""
     try:
         with olefile.OleFileIO(str(path)) as ole:
             encrypted = ole.exists("EncryptionInfo")
-    except OSError:
-        encrypted = False
-    raise refusal("upload.password_protected" if encrypted else "upload.not_a_workbook", name)
+            workbook = any(ole.exists(stream) for stream in XLS_STREAMS)
+    except Exception as exc:  # noqa: BLE001 - any parse failure means a damaged file
+        raise refusal("upload.unreadable", name, "its Office container is damaged") from exc
+    if encrypted:
+        raise refusal("upload.password_protected", name)
+    if not workbook:
+        raise refusal("upload.not_a_workbook", name)
+    return "xls"
 
 
 def _sniff_text(path: Path, name: str) -> str:
@@ -299,18 +311,19 @@ CSV_ROW_KIND = "line"  # a CSV file's rows are named by the line an editor shows
 def grids(
     path: Path, name: str, kind: str, header_score: HeaderScore, head_rows: int | None = None
 ) -> Iterator[Grid | SkippedSheet]:
-    """The sheets of an xlsx workbook (`kind` "xlsx", as `sniff` says) or the one grid of a CSV
-    file; `head_rows` reads only the first rows of each (to look for a header)."""
-    if kind == "xlsx":
-        yield from xlsx_grids(path, name, head_rows)
+    """The sheets of a workbook (`kind` "xlsx" or "xls", as `sniff` says) or the one grid of a
+    CSV file; `head_rows` reads only the first rows of each (to look for a header)."""
+    if kind in ("xlsx", "xls"):
+        yield from xlsx_grids(path, name, head_rows, xml=kind == "xlsx")
     else:
         yield csv_grid(path, name, header_score, head_rows)
 
 
 def xlsx_grids(
-    path: Path, name: str, head_rows: int | None = None
+    path: Path, name: str, head_rows: int | None = None, xml: bool = True
 ) -> Iterator[Grid | SkippedSheet]:
-    """Each sheet as a grid, or a `SkippedSheet` for one passed over before reading."""
+    """Each sheet as a grid, or a `SkippedSheet` for one passed over before reading. `xml`:
+    the file is an xlsx, whose sheet XML tells error cells and formulas without a value."""
     try:
         workbook = CalamineWorkbook.from_path(path)
     except CalamineError as exc:
@@ -333,8 +346,9 @@ def xlsx_grids(
                 yield _calamine_grid(None, meta.name, sheet.start, values, None)
             else:
                 yield _calamine_grid(
-                    path, meta.name, sheet.start, values, sheet.merged_cell_ranges
-                )
+                    path if xml else None, meta.name, sheet.start, values,
+                    sheet.merged_cell_ranges,
+                )  # fmt: skip
 
 
 def _sheet_skip_reason(name: str, typ: SheetTypeEnum, visible: SheetVisibleEnum) -> str | None:
