@@ -133,30 +133,29 @@ def _start_prefect(validating: bool) -> bool:
 
 
 def _print_upload(outcome: UploadOutcome, db: Path, name: str | None = None) -> None:
-    """What an upload did: refused and why (on stderr), or its counts, notes and the rows not
-    loaded with the reason."""
-    from faces.outcome import upload_details
+    """What an upload did: refused and why (on stderr), or its counts, then a problem of a
+    whole sheet said once, the columns read as what, the rows not loaded with the reason,
+    warnings and skipped lines grouped by rule. An upload that loaded nothing goes to stderr
+    too: it is not a success."""
+    from faces.outcome import detail_lines, upload_details
 
     if outcome.refused:
         typer.echo(f"{name or outcome.file_name}: refused. {outcome.message}", err=True)
         return
+    err = outcome.loaded_nothing
     first, *more = outcome.lines(name)
-    typer.echo(first)
+    typer.echo(first, err=err)
     for line in more:
-        typer.echo(f"  {line}")
+        typer.echo(f"  {line}", err=err)
     if outcome.duplicate or outcome.upload_id is None:
         return
     try:
-        notes, rejected = upload_details(outcome.upload_id, db)
+        details = upload_details(outcome.upload_id, db)
     except ScreeningError as error:
         typer.echo(f"  The details could not be listed now ({error}).")
         return
-    for message in notes:
-        typer.echo(f"  Note: {message}")
-    if rejected:
-        typer.echo("  Rows not loaded, and why:")
-        for row in rejected:
-            typer.echo(f"    [{row['sheet']}] {row['message']}")
+    for line in detail_lines(details):
+        typer.echo(f"  {line}", err=err)
 
 
 @app.command()
@@ -189,14 +188,25 @@ def ingest(
             "wait for them; the files must be where the workers can read them.",
         ),
     ] = False,
+    feedback: Annotated[
+        bool,
+        typer.Option(
+            "--feedback",
+            help="Also write each file back with every rejected or warned cell marked and "
+            "commented, beside it as '<name> - feedback.xlsx' (see `screening feedback`).",
+        ),
+    ] = False,
 ) -> None:
     """Load portfolio workbooks into the warehouse, and say what loaded and what did not.
 
     Each file is archived, read, validated and loaded in one transaction through the Prefect
     flow `ingest_portfolio`. Rows that break a rule are kept in `rejected_rows` with the
     reason. OECD CRS extracts and IATI activity files are read as portfolios too. Exits 1
-    when a file was refused as a whole (nothing of it is loaded) or could not be processed;
-    the other files are still ingested.
+    when a file was refused as a whole, loaded no project at all, or could not be
+    processed; the other files are still ingested.
+
+    Uploading the same file again with the same channel and portfolio is recognised and not
+    loaded twice; with another --channel or --portfolio it is a new version.
 
     A file is a version of a portfolio, by default the one its file name gives: upload a
     corrected workbook under the same name (or name the portfolio with --portfolio) and it
@@ -239,8 +249,11 @@ def ingest(
             typer.echo(f"{path.name}: not ingested. {error}", err=True)
             continue
         outcome = UploadOutcome.of(summary)
-        failed += outcome.refused
+        failed += outcome.refused or outcome.loaded_nothing
         _print_upload(outcome, db_path, path.name)
+        if feedback and outcome.upload_id is not None and not outcome.refused:
+            _write_feedback(outcome.upload_id, db_path, path.with_name(
+                _feedback_name(path.name)))  # fmt: skip
     if failed:
         raise typer.Exit(1)
 
@@ -273,6 +286,108 @@ def _submitted(
     contexts = [contextvars.copy_context() for _ in files]  # Prefect's settings, in each thread
     with ThreadPoolExecutor(max_workers=min(8, len(files))) as pool:
         return list(pool.map(lambda c, f: c.run(run, f), contexts, files))
+
+
+def _feedback_name(file_name: str) -> str:
+    from faces.feedback import feedback_file_name
+
+    return feedback_file_name(file_name)
+
+
+def _write_feedback(upload_id: int, db: Path, out: Path) -> None:
+    from faces.feedback import write_feedback
+
+    try:
+        written = write_feedback(config.readable_db(db), upload_id, out)
+    except ScreeningError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"The feedback workbook could not be written to {out}: {error.strerror}.")
+    typer.echo(f"  Feedback workbook: {written}")
+
+
+@app.command()
+def feedback(
+    upload_id: Annotated[int, typer.Argument(help="The upload (see `screening status`).")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write it (.xlsx). Default: '<file name> - feedback.xlsx' in the "
+            "current folder.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write a desk officer's file back with every problem marked on its cell.
+
+    The workbook is the uploaded file itself, each rejected or warned cell coloured (red:
+    row not loaded; yellow: loaded with a warning; grey: not a project) with a comment
+    saying why; an Issues sheet lists every finding with a link to its cell, and a
+    Screening sheet says how each loaded project was screened. Correct the cells and
+    upload the file again under the same name.
+
+    Example: screening feedback 3 --out uganda-feedback.xlsx
+    """
+    from screening.feedback import upload_feedback
+
+    db_path = db or config.default_db_path()
+    if out is None:
+        try:
+            upload = upload_feedback(config.readable_db(db_path), upload_id).upload
+        except ScreeningError as error:
+            _fail(str(error))
+        out = Path(_feedback_name(upload["file_name"]))
+    if out.suffix.lower() != ".xlsx":
+        _fail(f"{out} does not end in .xlsx; give a path such as feedback.xlsx.")
+    _write_feedback(upload_id, db_path, out)
+
+
+class Language(StrEnum):
+    en = "en"
+    da = "da"
+
+
+@app.command()
+def template(
+    lang: Annotated[
+        Language, typer.Option("--lang", help="The headers' language: en or da (Danish).")
+    ] = Language.en,
+    channel: Annotated[
+        Channel | None,
+        typer.Option(
+            help="A template for one channel (a sheet named after it); default: every "
+            "channel, with a Channel column."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write it (.xlsx). Default: portfolio-template-<channel>-<lang>.xlsx.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Write an empty portfolio workbook that loads without a finding once filled in.
+
+    The canonical headers (required ones in orange, each with a comment saying what it
+    holds), drop-down lists for channel, country, DAC purpose code, currency, gender marker,
+    GAM code and status, an Instructions sheet and an example project.
+
+    Example: screening template --lang da --channel humanitarian
+    """
+    from faces.template import template_file_name, write_template
+
+    target = out or Path(template_file_name(lang.value, channel.value if channel else None))
+    if target.suffix.lower() != ".xlsx":
+        _fail(f"{target} does not end in .xlsx; give a path such as template.xlsx.")
+    try:
+        written = write_template(target, lang.value, channel.value if channel else None)
+    except OSError as error:
+        _fail(f"The template could not be written to {target}: {error.strerror}.")
+    typer.echo(f"Wrote {written}")
 
 
 @app.command()

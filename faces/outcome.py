@@ -11,9 +11,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from screening import config
+
+if TYPE_CHECKING:  # pandas and the warehouse load only when details are read
+    import pandas as pd
+
+    from screening.feedback import UploadFeedback
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,11 @@ class UploadOutcome:
     def refused(self) -> bool:
         return self.status == "refused"
 
+    @property
+    def loaded_nothing(self) -> bool:
+        """Loaded as an upload, but not one project in it: never to be shown as a success."""
+        return not self.refused and not self.duplicate and self.rows_loaded == 0
+
     def lines(self, name: str | None = None, explain_hint: bool = True) -> list[str]:
         """What `ingest` says first about a loaded (or duplicate) upload, a line an item: the
         counts, then what is no longer current and how it was screened. The upload page leaves
@@ -80,8 +90,18 @@ class UploadOutcome:
         if self.duplicate:
             same = "" if name == self.file_name else f' ("{self.file_name}")'
             return [
-                f"{name}: the same content was loaded as upload {self.upload_id}{same} "
-                f"on {when} UTC; not loaded again."
+                f"{name}: the same content, with the same channel, is already the current "
+                f'version of portfolio "{self.portfolio}" (upload {self.upload_id}{same}, '
+                f"{when} UTC); not loaded again. To load it with another channel, or as "
+                "another portfolio, choose them when uploading."
+            ]
+        if self.loaded_nothing:
+            where = f"screening feedback {self.upload_id}" if explain_hint else "the feedback"
+            return [
+                f"{name}: upload {self.upload_id} — nothing loaded: {self.rows_read} rows read, "
+                f"{self.rows_rejected} rejected, {self.rows_skipped} skipped.",
+                "Correct the file as said below, then upload it again (" + where
+                + " workbook marks every problem on your own cells).",
             ]
         lines = [
             f"{name}: upload {self.upload_id} ({self.channel or 'no channel'}) — "
@@ -123,30 +143,73 @@ def _plain(value: object) -> Any:
     return value
 
 
-def upload_details(upload_id: int, db: Path) -> tuple[list[str], list[dict]]:
-    """The notes (findings of severity info) and the rows not loaded of an upload, read from
-    the published snapshot: `(messages, [{sheet, row_number, column_name, message}])`, in the
-    order `ingest` lists them. Raises `ScreeningError` when the warehouse cannot be read."""
+def upload_details(upload_id: int, db: Path) -> UploadFeedback:
+    """What an upload left to tell beyond its counts (its findings grouped, its columns as
+    read, its projects' screening), from the published snapshot. Raises `ScreeningError` when
+    the warehouse cannot be read."""
+    from screening.feedback import upload_feedback
+
+    return upload_feedback(config.readable_db(db), upload_id)
+
+
+def detail_lines(details: UploadFeedback) -> list[str]:
+    """What `ingest` says after the counts: a problem of a whole sheet first, the columns read,
+    the rows not loaded with why, warnings grouped by rule with their rows, skipped lines and
+    notes."""
+    issues = details.issues
+    lines = [f"Problem: {i.message}" for i in issues if i.whole_sheet]
+    lines += column_lines(details.columns)
+    rejected = [m for i in issues if i.severity == "error" and not i.whole_sheet
+                for m in i.messages]  # fmt: skip
+    if rejected:
+        lines.append("Rows not loaded, and why:")
+        lines += [f"  {message}" for message in rejected]
+    for severity, heading in (("warning", "Warnings (the rows loaded):"),
+                              ("skip", "Skipped, not projects:")):  # fmt: skip
+        grouped = [i for i in issues if i.severity == severity]
+        if grouped:
+            lines.append(heading)
+            lines += [f"  {i.title}, {i.where}: {i.message}" if len(i.messages) == 1
+                      else f"  {i.title}, {i.where} ({len(i.messages)}); e.g. {i.message}"
+                      for i in grouped]  # fmt: skip
+    lines += [f"Note: {m}" for i in issues if i.severity == "info" for m in i.messages]
+    return lines
+
+
+def column_lines(columns: pd.DataFrame) -> list[str]:
+    """Which columns of each sheet were read as which field, and which were not."""
+    from screening.rules import column_label
+
+    lines = []
+    for sheet, part in columns.groupby("sheet", sort=False):
+        row = part["header_row"].iloc[0]
+        known = part.dropna(subset=["field"])
+        unknown = part[part["field"].isna()]
+        read = ", ".join(
+            f"{h} → {column_label(f)}" for h, f in zip(known["header"], known["field"], strict=True)
+        )
+        text = f'Columns of "{sheet}" (header on row {row}): {read or "none recognised"}'
+        if len(unknown):
+            text += "; not recognised, kept as extra: " + ", ".join(unknown["header"])
+        lines.append(text + ".")
+    return lines
+
+
+def details_json(details: UploadFeedback, max_rows: int) -> dict[str, Any]:
+    """The same for the upload page: issues grouped, the columns, the rows not loaded."""
     import pandas as pd
 
-    from screening import warehouse
+    from screening.rules import column_label
 
-    notes = warehouse.query(
-        config.readable_db(db),
-        "SELECT message FROM findings WHERE upload_id = ? AND severity = 'info' ORDER BY sheet",
-        [upload_id],
-    )
-    rejected = warehouse.query(
-        config.readable_db(db),
-        "SELECT sheet, row_number, column_name, message FROM rejected_rows WHERE upload_id = ? "
-        "ORDER BY sheet, row_number, column_name",
-        [upload_id],
-    )
-    rows = [
-        {key: None if pd.isna(value) else value for key, value in row.items()}
-        for row in rejected.to_dict("records")
-    ]
-    for row in rows:
-        if row["row_number"] is not None:
-            row["row_number"] = int(row["row_number"])
-    return [message for (message,) in notes.itertuples(index=False)], rows
+    issues = [
+        {"severity": i.severity, "rule": i.rule, "title": i.title, "where": i.where,
+         "whole_sheet": i.whole_sheet, "message": i.message, "count": len(i.messages),
+         "messages": list(i.messages[:max_rows])}
+        for i in details.issues
+    ]  # fmt: skip
+    columns = [
+        {"sheet": r.sheet, "header_row": _plain(r.header_row), "column": r.column_letter,
+         "header": r.header, "field": None if pd.isna(r.field) else column_label(r.field)}
+        for r in details.columns.itertuples(index=False)
+    ]  # fmt: skip
+    return {"issues": issues, "columns": columns}

@@ -292,6 +292,63 @@ def test_cli_ingest_prints_every_row_that_did_not_load(prefect_harness, data_dir
     ]  # fmt: skip
 
 
+def test_cli_a_sheet_without_channel_is_one_problem_said_first_and_no_success(
+    prefect_harness, data_dir, tmp_path
+):
+    """Issue 11, problem 2 (and 3, 5): "no channel" was an error on every row, under a line
+    that looked like a success; the columns read were not said."""
+    from faces.cli import app
+
+    path = _messy_workbook(tmp_path / "sudan.xlsx")
+    wb = load_workbook(path)
+    wb["Bilateral"].title = "Portfolio"
+    wb.save(path)
+
+    result = CliRunner().invoke(app, ["ingest", str(path), "--feedback"])
+
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        "sudan.xlsx: upload 1 — nothing loaded: 6 rows read, 4 rejected, 2 skipped."
+    )
+    problem = [line for line in lines if "does not say which channel" in line]
+    assert problem == [
+        '  Problem: Sheet "Portfolio" does not say which channel its 4 rows are, so none '
+        "loaded; choose the channel when uploading (bilateral, multilateral or humanitarian), "
+        "name the sheet after the channel, or add a Channel column."
+    ]
+    assert lines.index(problem[0]) < lines.index("  Rows not loaded, and why:")
+    assert not any("channel" in line for line in lines if "Row " in line)  # not on every row
+    assert (
+        '  Columns of "Portfolio" (header on row 3): J.nr. → project ID, Titel → title'
+        in result.output
+    )
+    assert "not recognised, kept as extra: Desk officer." in result.output
+    assert "  Skipped, not projects:" in lines
+    assert (tmp_path / "sudan - feedback.xlsx").exists()
+
+
+def test_cli_feedback_and_template(prefect_harness, data_dir, tmp_path, monkeypatch):
+    from faces.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    CliRunner().invoke(app, ["ingest", str(_messy_workbook(tmp_path / "sudan.xlsx"))])
+    result = CliRunner().invoke(app, ["feedback", "1"])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(tmp_path / "sudan - feedback.xlsx").sheetnames[:2] == [
+        "Issues", "Screening"
+    ]  # fmt: skip
+    unknown = CliRunner().invoke(app, ["feedback", "7"])
+    assert unknown.exit_code == 1
+    assert "There is no upload 7; `screening status` lists the uploads." in unknown.output
+
+    made = CliRunner().invoke(app, ["template", "--lang", "da", "--channel", "humanitarian"])
+    assert made.exit_code == 0, made.output
+    assert load_workbook(tmp_path / "portfolio-template-humanitarian-da.xlsx").sheetnames == [
+        "Humanitær", "Vejledning", "Lister"
+    ]  # fmt: skip
+
+
 def test_cli_refusal_exits_non_zero_with_one_sentence(prefect_harness, data_dir, tmp_path):
     from faces.cli import app
 
