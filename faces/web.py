@@ -28,13 +28,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, Template
 from starlette.concurrency import run_in_threadpool
 
-from faces.outcome import UploadOutcome, upload_details
+from faces.outcome import UploadOutcome, details_json, upload_details
 from screening import config
 from screening.errors import ScreeningError, WarehouseBusy
+from screening.feedback import FeedbackError, UploadFeedback
 from screening.readers.grid import human_size
 from screening.rules import refusal
 from screening.vocabulary import CHANNELS
@@ -55,10 +56,12 @@ UPLOAD_COLUMNS = (
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TABLE_COLUMNS = {
     "upload_id": "Upload", "uploaded_at": "When (UTC)", "file_name": "File",
-    "portfolio": "Portfolio", "channel": "Channel", "status": "Status", "rows_read": "Read",
+    "channel": "Channel", "status": "Status", "rows_read": "Read",
     "rows_loaded": "Loaded", "rows_rejected": "Rejected", "rows_skipped": "Skipped",
     "uploaded_by": "By",
 }  # fmt: skip
+NUMERIC_COLUMNS = frozenset({"upload_id", "rows_read", "rows_loaded", "rows_rejected",
+                             "rows_skipped"})  # fmt: skip
 
 
 def create_app(db_path: Path | None = None) -> FastAPI:
@@ -82,17 +85,51 @@ def create_app(db_path: Path | None = None) -> FastAPI:
     async def page() -> HTMLResponse:
         uploads, problem = await run_in_threadpool(_recent_uploads, db, RECENT, one_read_at_a_time)
         nonce = secrets.token_urlsafe(16)
-        return HTMLResponse(
-            render_page(uploads, problem, config.MAX_UPLOAD_BYTES, nonce),
-            headers={
-                "Content-Security-Policy": (
-                    f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
-                    "connect-src 'self'; form-action 'self'; base-uri 'none'; "
-                    "frame-ancestors 'none'"
-                ),
-                "Cache-Control": "no-store",
-            },
-        )
+        return _html(render_page(uploads, problem, config.MAX_UPLOAD_BYTES, nonce), nonce)
+
+    @app.get("/uploads/{upload_id}", response_class=HTMLResponse)
+    async def upload_page(upload_id: int) -> HTMLResponse:
+        """One upload: its counts, its problems (a whole-sheet one first), the columns read as
+        what, the rows not loaded and why, and the feedback workbook to download."""
+        nonce = secrets.token_urlsafe(16)
+        try:
+            details = await run_in_threadpool(_details, upload_id, db, one_read_at_a_time)
+        except FeedbackError as error:
+            return _html(render_message("No such upload", str(error), nonce), nonce, 404)
+        except ScreeningError as error:
+            message = f"The upload cannot be read now ({error}); reload the page in a moment."
+            return _html(render_message("Upload", message, nonce), nonce, 503)
+        return _html(render_upload(details, nonce), nonce)
+
+    @app.get("/uploads/{upload_id}/feedback.xlsx")
+    async def feedback_workbook(upload_id: int) -> Response:
+        """The desk officer's own file back, every problem marked on its cell."""
+        try:
+            path, name = await run_in_threadpool(
+                _feedback, upload_id, db, one_read_at_a_time
+            )
+        except FeedbackError as error:
+            return _answer(404, "error", str(error))
+        except ScreeningError as error:
+            return _answer(503, "error", f"The feedback workbook cannot be made now ({error}).")
+        return _download(path, name)
+
+    @app.get("/template.xlsx")
+    async def template_workbook(lang: str = "en", channel: str | None = None) -> Response:
+        """An empty portfolio workbook that loads without a finding once filled in."""
+        from faces.template import template_file_name, write_template
+        from screening.template import LANGUAGES
+
+        channel = (channel or "").strip().casefold() or None
+        if lang not in LANGUAGES or (channel is not None and channel not in CHANNELS):
+            return _answer(
+                400, "error", f"Choose lang {' or '.join(LANGUAGES)}, and a channel of "
+                f"{', '.join(CHANNELS)} or none.",
+            )  # fmt: skip
+        folder = Path(tempfile.mkdtemp(prefix="template-", dir=_work()))
+        name = template_file_name(lang, channel)
+        path = await run_in_threadpool(write_template, folder / name, lang, channel)
+        return _download(path, name)
 
     @app.get("/uploads")
     async def uploads(limit: int = RECENT) -> JSONResponse:
@@ -179,6 +216,59 @@ def create_app(db_path: Path | None = None) -> FastAPI:
     return app
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _html(page: str, nonce: str, status_code: int = 200) -> HTMLResponse:
+    """A page of ours: its inline style and script run by nonce, nothing from elsewhere."""
+    return HTMLResponse(
+        page,
+        status_code=status_code,
+        headers={
+            "Content-Security-Policy": (
+                f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+                "connect-src 'self'; form-action 'self'; base-uri 'none'; "
+                "frame-ancestors 'none'"
+            ),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _work() -> Path:
+    config.work_dir().mkdir(parents=True, exist_ok=True)
+    return config.work_dir()
+
+
+def _download(path: Path, name: str) -> Response:
+    """A workbook to save, removed from the work folder once sent."""
+    from starlette.background import BackgroundTask
+
+    return FileResponse(
+        path, media_type=XLSX, filename=name,
+        background=BackgroundTask(shutil.rmtree, path.parent, ignore_errors=True),
+    )  # fmt: skip
+
+
+def _details(upload_id: int, db: Path, lock: threading.Lock) -> UploadFeedback:
+    with lock:
+        return upload_details(upload_id, db)
+
+
+def _feedback(upload_id: int, db: Path, lock: threading.Lock) -> tuple[Path, str]:
+    from faces.feedback import feedback_file_name, write_feedback
+
+    folder = Path(tempfile.mkdtemp(prefix="feedback-", dir=_work()))
+    try:
+        with lock:
+            upload = upload_details(upload_id, db).upload
+            name = feedback_file_name(upload["file_name"])
+            return write_feedback(config.readable_db(db), upload_id, folder / "feedback.xlsx"), name
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
 def safe_file_name(name: str) -> str:
     """The name to keep for an uploaded file: its last path component only (a browser or a
     client may send `C:\\fakepath\\x.xlsx` or `../../x.xlsx`), without control or format
@@ -225,27 +315,32 @@ def _run_ingest(
 
 def _result(outcome: UploadOutcome, name: str, db: Path, lock: threading.Lock) -> dict:
     """The JSON answer for a loaded or duplicate upload: its `uploads` row, what `ingest`
-    would print (`summary_lines`), its notes and the rows not loaded with their messages."""
+    would print (`summary_lines`), how it went (`kind`: loaded, nothing, duplicate), its
+    problems grouped (a whole-sheet one first), the columns read as what, and links to its
+    page and its feedback workbook."""
+    kind = "duplicate" if outcome.duplicate else "nothing" if outcome.loaded_nothing else "loaded"
     result = {
         **_fields(outcome, name),
+        "kind": kind,
         "summary_lines": outcome.lines(name, explain_hint=False),
-        "notes": [],
-        "rejected_rows": [],
-        "rejected_rows_total": 0,
+        "issues": [],
+        "columns": [],
     }
+    if outcome.upload_id is not None:
+        result["links"] = {
+            "page": f"uploads/{outcome.upload_id}",
+            "feedback": f"uploads/{outcome.upload_id}/feedback.xlsx",
+        }
     if outcome.duplicate or outcome.upload_id is None:
         result["first_loaded_at"] = result["uploaded_at"]
         return result
     try:
         with lock:
-            notes, rejected = upload_details(outcome.upload_id, db)
+            details = upload_details(outcome.upload_id, db)
     except ScreeningError as error:
         result["details_error"] = f"The details could not be listed now ({error})."
         return result
-    result["notes"] = notes
-    result["rejected_rows"] = rejected[:MAX_REJECTED_LISTED]
-    result["rejected_rows_total"] = len(rejected)
-    return result
+    return {**result, **details_json(details, MAX_REJECTED_LISTED)}
 
 
 def _fields(outcome: UploadOutcome, name: str) -> dict:
@@ -305,9 +400,12 @@ def _answer(status_code: int, status: str, message: str, /, **more: object) -> J
 
 
 @cache
-def _page() -> Template:
-    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
-    return environment.get_template("upload.html")
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+
+
+def _page(name: str = "upload.html") -> Template:
+    return _environment().get_template(name)
 
 
 def render_page(uploads: list[dict], problem: str | None, max_bytes: int, nonce: str = "") -> str:
@@ -325,16 +423,44 @@ def render_page(uploads: list[dict], problem: str | None, max_bytes: int, nonce:
         problem=problem,
         uploads=uploads,
         columns=TABLE_COLUMNS,
+        numeric=NUMERIC_COLUMNS,
+        cell=_cell,
+        languages={"en": "English", "da": "Dansk"},
+    )
+
+
+def render_upload(details: UploadFeedback, nonce: str = "") -> str:
+    """The page of one upload; every value is escaped."""
+    outcome = UploadOutcome.of(details.upload)
+    issues = details.issues
+    rejected = details.findings[details.findings["severity"] == "error"]
+    return _page("upload_detail.html").render(
+        nonce=nonce,
+        upload=details.upload,
+        outcome=outcome,
+        lines=outcome.lines(explain_hint=False),
+        problems=[i for i in issues if i.whole_sheet],
+        grouped=[i for i in issues if not i.whole_sheet and i.severity != "error"],
+        rejected=rejected.head(MAX_REJECTED_LISTED).to_dict("records"),
+        rejected_total=len(rejected),
+        columns=details_json(details, 0)["columns"],
+        screened=len(details.screening),
         cell=_cell,
     )
 
 
+def render_message(title: str, message: str, nonce: str = "") -> str:
+    return _page("upload_detail.html").render(nonce=nonce, title=title, message=message)
+
+
 def _cell(row: dict, column: str) -> str:
+    import pandas as pd
+
     value = row.get(column)
-    if value is None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if column == "uploaded_at":
         return str(value)[:16].replace("T", " ")
-    if column == "status" and value == "refused" and row.get("message"):
-        return f"refused: {row['message']}"
+    if column == "row_number":
+        return str(int(value))
     return str(value)

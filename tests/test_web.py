@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 import warnings
+from io import BytesIO
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from faces.web import create_app, safe_file_name
 from screening import config, rules, warehouse
@@ -62,14 +63,17 @@ def test_the_page_has_the_form_and_nothing_from_elsewhere(client):
     response = client.get("/")
     assert response.status_code == 200
     page = response.text
-    assert re.search(r'<input type="file" id="file"[^>]*accept=".xlsx,.xlsm,.csv,.xml,.gz"', page)
+    accept = r'<input type="file" id="file"[^>]*accept=".xlsx,.xlsm,.xls,.csv,.xml,.gz"'
+    assert re.search(accept, page)
     assert '<label for="file">' in page and '<label for="portfolio">' in page
     assert '<label for="channel">' in page and '<option value="">As the file says</option>' in page
     for channel in ("bilateral", "multilateral", "humanitarian"):
         assert f'<option value="{channel}">' in page
     assert "A new upload of the same\nportfolio supersedes the old one." in page
     assert '<button type="submit">Upload</button>' in page
-    assert "Checking your file" in page and 'fetch("upload?"' in page
+    assert "Checking every row" in page and 'xhr.open("POST", "upload?"' in page
+    assert '<progress id="progress-bar"' in page  # progress while an upload runs
+    assert 'href="template.xlsx?lang=da" download>Dansk</a>' in page
     assert "No uploads yet." in page
     assert "<script src" not in page and "<link" not in page
     assert not EXTERNAL.findall(page), EXTERNAL.findall(page)
@@ -203,15 +207,19 @@ def test_an_upload_loads_says_what_was_rejected_and_loads_once(client, db, tmp_p
         "Uganda.xlsx: upload 1 (bilateral) — 2 rows read: 1 loaded, 1 rejected, 0 skipped"
     )
     assert "screening explain" not in " ".join(result["summary_lines"])
-    assert result["rejected_rows"] == [
+    assert result["kind"] == "loaded"
+    rejected = [i for i in result["issues"] if i["severity"] == "error"]
+    assert rejected == [
         {
-            "sheet": "Bilateral",
-            "row_number": 3,
-            "column_name": "budget",
+            "severity": "error", "rule": "number.invalid", "title": "Not a number",
+            "where": '"Bilateral", row 3', "whole_sheet": False, "count": 1,
             "message": 'Row 3: budget "afventer" is not a number.',
+            "messages": ['Row 3: budget "afventer" is not a number.'],
         }
-    ]
-    assert result["rejected_rows_total"] == 1
+    ]  # fmt: skip
+    assert {"sheet": "Bilateral", "header_row": 1, "column": "F", "header": "Bevilling\n(DKK)",
+            "field": "budget"} in result["columns"]  # fmt: skip
+    assert result["links"] == {"page": "uploads/1", "feedback": "uploads/1/feedback.xlsx"}
     assert "archive_path" not in result  # the server's folders are nobody's business
 
     [stored] = _uploads(db)
@@ -222,13 +230,16 @@ def test_an_upload_loads_says_what_was_rejected_and_loads_once(client, db, tmp_p
     )
     assert stored["status"] == "loaded" and stored["rows_loaded"] == 1
 
-    again = client.post("/upload", params={"file_name": "Uganda (copy).xlsx"}, content=content)
+    same = {"file_name": "Uganda (copy).xlsx", "channel": "bilateral", "portfolio": "Uganda FY25"}
+    again = client.post("/upload", params=same, content=content)
     assert again.status_code == 200, again.text
     duplicate = again.json()
     assert duplicate["duplicate"] is True and duplicate["upload_id"] == 1
+    assert duplicate["kind"] == "duplicate"
     assert duplicate["first_loaded_at"] == stored["uploaded_at"].isoformat(timespec="seconds")
     assert duplicate["summary_lines"][0].startswith(
-        'Uganda (copy).xlsx: the same content was loaded as upload 1 ("Uganda.xlsx") on '
+        "Uganda (copy).xlsx: the same content, with the same channel, is already the current "
+        'version of portfolio "uganda fy25" (upload 1 ("Uganda.xlsx"), '
     )
     assert len(_uploads(db)) == 1
 
@@ -238,7 +249,24 @@ def test_an_upload_loads_says_what_was_rejected_and_loads_once(client, db, tmp_p
     ]
     assert "archive_path" not in listed[0]
     page = client.get("/").text
-    assert "<td>Uganda.xlsx</td>" in page and "No uploads yet." not in page
+    assert '<td class="file"><a href="uploads/1">Uganda.xlsx</a></td>' in page
+    assert "The last upload</caption>" in page and "No uploads yet." not in page
+
+    # The upload's own page: its counts, the columns read, the rows not loaded, a download.
+    detail = client.get("/uploads/1")
+    assert detail.status_code == 200
+    assert "<h1>Upload 1: Uganda.xlsx</h1>" in detail.text
+    assert 'Row 3: budget &#34;afventer&#34; is not a number.' in detail.text
+    assert "<td>Bevilling\n(DKK)</td><td>budget</td>" in detail.text
+    assert 'href="1/feedback.xlsx" download' in detail.text
+    assert not EXTERNAL.findall(detail.text)
+    feedback = client.get("/uploads/1/feedback.xlsx")
+    assert feedback.status_code == 200
+    assert "Uganda%20-%20feedback.xlsx" in feedback.headers["content-disposition"]
+    sheets = load_workbook(BytesIO(feedback.content)).sheetnames
+    assert sheets == ["Issues", "Screening", "Bilateral"]
+    assert client.get("/uploads/9").status_code == 404
+    assert client.get("/uploads/9/feedback.xlsx").status_code == 404
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -271,5 +299,31 @@ def test_a_file_name_with_directories_is_stored_without_them_and_shown_escaped(
     assert stored["file_name"] == "<b>Sudan & Co.xlsx"
     assert "/" not in stored["file_name"] and ".." not in stored["file_name"]
     page = client.get("/").text
-    assert "<td>&lt;b&gt;Sudan &amp; Co.xlsx</td>" in page
+    assert '<a href="uploads/1">&lt;b&gt;Sudan &amp; Co.xlsx</a>' in page
     assert "<b>Sudan" not in page
+    detail = client.get("/uploads/1").text
+    assert "<h1>Upload 1: &lt;b&gt;Sudan &amp; Co.xlsx</h1>" in detail and "<b>Sudan" not in detail
+
+
+def test_the_template_downloads(client):
+    response = client.get("/template.xlsx", params={"lang": "da", "channel": "bilateral"})
+    assert response.status_code == 200
+    assert 'filename="portfolio-template-bilateral-da.xlsx"' in (
+        response.headers["content-disposition"]
+    )
+    assert load_workbook(BytesIO(response.content)).sheetnames == [
+        "Bilateral", "Vejledning", "Lister"
+    ]  # fmt: skip
+    assert client.get("/template.xlsx", params={"lang": "fr"}).status_code == 400
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.slow
+@pytest.mark.xdist_group("prefect")
+def test_a_corrupt_old_excel_file_is_refused_not_a_server_error(client, db):
+    """Issue 11, problem 7: the page answered HTTP 500."""
+    body = bytes.fromhex("D0CF11E0A1B11AE1") + bytes(range(256)) * 20
+    response = client.post("/upload?file_name=old.xls", content=body)
+    assert response.status_code == 422
+    assert response.json()["message"].startswith('"old.xls" could not be read')
+    assert _uploads(db)[0]["status"] == "refused"
