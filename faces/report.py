@@ -45,12 +45,17 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
 
 from screening import warehouse
 from screening.errors import ReportError
 from screening.vocabulary import CHANNELS, FLAGS, PILLARS
 
-SHEETS = ("Summary", "By country", "Projects", "Evidence", "About")
+SHEETS = (
+    "Summary", "By country", "Countries and pillars", "Partner types", "Projects", "Evidence",
+    "About",
+)  # fmt: skip
 Query = Callable[..., pd.DataFrame]  # the query function of warehouse.reader
 LEVELS = ("0 absent", "1 passing mention", "2 explicit aim")
 LEVEL_COLOURS = ("BFBFBF", "9DC3E6", "1F4E79")  # light grey, light blue, dark blue
@@ -65,6 +70,7 @@ WHEN = "yyyy-mm-dd hh:mm"
 BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7")
 WRAP = Alignment(wrap_text=True, vertical="top")
+FOOTER = "&A · page &P of &N"  # the sheet's name and the page, on every printed page
 
 
 @dataclass(frozen=True)
@@ -91,58 +97,88 @@ class Column:
     kind: str = "text"
 
 
+# Headers in plain words: the workbook is handed to people who never saw the warehouse.
 PROJECT_COLUMNS = (
-    Column("project_id", "project_id", 18),
-    Column("channel", "channel", 13),
-    Column("title", "title", 50),
-    Column("recipient_country", "recipient_country", 10),
-    Column("recipient_name", "recipient_name", 22),
-    Column("year", "year", 7, "int"),
-    Column("budget", "budget", 15, "money"),
-    Column("currency", "currency", 9),
-    Column("budget_usd", "budget_usd", 15, "money"),
-    Column("participation", "participation", 8, "int"),
-    Column("protection", "protection", 8, "int"),
-    Column("prevention", "prevention", 8, "int"),
-    Column("relief_recovery", "relief_recovery", 8, "int"),
-    Column("wps_relevant", "wps_relevant", 8, "bool"),
-    Column("marker_scheme", "marker_scheme", 8),
-    Column("marker_claimed", "marker_claimed", 8, "int"),
-    Column("marker_assessed", "marker_assessed", 8, "int"),
-    Column("marker_flag", "marker_flag", 13),
-    Column("confidence", "confidence", 10),
-    Column("summary", "summary", 70),
-    Column("file_name", "file_name", 30),
-    Column("sheet", "sheet", 16),
-    Column("row", "row_number", 7, "int"),
+    Column("Project ID", "project_id", 16),
+    Column("Channel", "channel", 12),
+    Column("Title", "title", 36),
+    Column("Recipient code", "recipient_country", 9),
+    Column("Recipient", "recipient_name", 18),
+    Column("Year", "year", 7, "int"),
+    Column("Budget", "budget", 14, "money"),
+    Column("Currency", "currency", 9),
+    Column("Budget (USD)", "budget_usd", 14, "money"),
+    Column("Participation (0-2)", "participation", 11, "int"),
+    Column("Protection (0-2)", "protection", 11, "int"),
+    Column("Prevention (0-2)", "prevention", 11, "int"),
+    Column("Relief and recovery (0-2)", "relief_recovery", 11, "int"),
+    Column("WPS relevant", "wps_relevant", 9, "bool"),
+    Column("Marker scheme", "marker_scheme", 8),
+    Column("Marker claimed", "marker_claimed", 8, "int"),
+    Column("Marker assessed", "marker_assessed", 8, "int"),
+    Column("Marker flag", "marker_flag", 13),
+    Column("Confidence", "confidence", 11),
+    Column("In one line", "summary", 45),
+    Column("File", "file_name", 18),
+    Column("Sheet", "sheet", 12),
+    Column("Row", "row_number", 6, "int"),
 )
 EVIDENCE_COLUMNS = (
-    Column("project_id", "project_id", 18),
-    Column("channel", "channel", 13),
-    Column("criterion", "criterion", 30),
-    Column("framework", "framework", 40),
-    Column("field", "field", 12),
-    Column("matched_text", "matched_text", 28),
-    Column("direction", "direction", 9),
-    Column("pillar", "pillar", 14),
-    Column("context", "context", 80),
+    Column("Project ID", "project_id", 16),
+    Column("Channel", "channel", 12),
+    Column("Criterion", "criterion", 26),
+    Column("Framework", "framework", 34),
+    Column("Found in", "field", 12),
+    Column("Words matched", "matched_text", 24),
+    Column("For or against", "direction", 9),
+    Column("Pillar", "pillar", 14),
+    Column("In context", "context", 60),
 )
 BY_COUNTRY_COLUMNS = (
-    Column("recipient_country", "recipient_country", 10),
-    Column("recipient_name", "recipient_name", 22),
-    Column("channel", "channel", 13),
-    Column("year", "year", 7, "int"),
-    Column("pillar", "pillar", 15),
-    Column("projects", "projects", 9, "int"),
-    Column("absent (0)", "absent", 9, "int"),
-    Column("passing (1)", "passing", 9, "int"),
-    Column("explicit (2)", "explicit", 9, "int"),
-    Column("share at 1 or 2", "share_any", 9, "share"),
-    Column("budget_usd", "budget_usd", 15, "money"),
-    Column("budget_usd passing (1)", "budget_usd_passing", 15, "money"),
-    Column("budget_usd explicit (2)", "budget_usd_explicit", 15, "money"),
-    Column("budgets not converted", "budget_unconverted", 10, "int"),
+    Column("Recipient code", "recipient_country", 9),
+    Column("Recipient", "recipient_name", 20),
+    Column("Channel", "channel", 12),
+    Column("Year", "year", 7, "int"),
+    Column("Pillar", "pillar", 14),
+    Column("Projects", "projects", 9, "int"),
+    Column("Absent (0)", "absent", 9, "int"),
+    Column("Passing (1)", "passing", 9, "int"),
+    Column("Explicit (2)", "explicit", 9, "int"),
+    Column("Share at 1 or 2", "share_any", 9, "share"),
+    Column("Budget (USD)", "budget_usd", 15, "money"),
+    Column("Budget (USD), passing (1)", "budget_usd_passing", 15, "money"),
+    Column("Budget (USD), explicit (2)", "budget_usd_explicit", 15, "money"),
+    Column("Budgets not converted", "budget_unconverted", 11, "int"),
 )
+# Recipient × pillar: projects and USD budgets where the pillar is there (level 1 or 2).
+MATRIX_COLUMNS = (
+    Column("Recipient code", "recipient_country", 9),
+    Column("Recipient", "recipient_name", 20),
+    Column("Projects", "projects", 9, "int"),
+    Column("Budget (USD)", "budget_usd", 15, "money"),
+    *(
+        column
+        for pillar, label in PILLARS.items()
+        for column in (
+            Column(f"{label}: projects", pillar, 11, "int"),
+            Column(f"{label}: budget (USD)", f"{pillar}_usd", 15, "money"),
+        )
+    ),
+    Column("WPS relevant: projects", "wps_projects", 11, "int"),
+    Column("WPS relevant: budget (USD)", "wps_usd", 15, "money"),
+    Column("WPS share of the budget", "wps_share", 10, "share"),
+)
+PARTNER_COLUMNS = (
+    Column("Partner type", "partner_type", 30),
+    Column("Partners", "partners", 9, "int"),
+    Column("Projects", "projects", 9, "int"),
+    Column("Budget (USD)", "budget_usd", 15, "money"),
+    Column("WPS relevant: projects", "wps_projects", 11, "int"),
+    Column("WPS share of the budget", "wps_share", 10, "share"),
+    Column("Gender targeted, assessed (share of budget)", "assessed_share", 13, "share"),
+    Column("Gender targeted, claimed (share of budget with a claim)", "claimed_share", 13,
+           "share"),
+)  # fmt: skip
 
 
 def _filtered(country: str, channel: str) -> str:
@@ -181,6 +217,33 @@ JOIN projects_current p USING (upload_id, sheet, row_number)
 {WHERE_PROJECTS}
 ORDER BY p.recipient_country NULLS LAST, s.channel, e.project_id, upload_id, sheet, row_number,
          e.direction DESC, e.criterion, e.field
+"""
+_PILLAR_SUMS = ",\n       ".join(
+    f"count(*) FILTER (WHERE s.{p} >= 1) AS {p}, "
+    f"coalesce(sum(p.budget_usd) FILTER (WHERE s.{p} >= 1), 0) AS {p}_usd"
+    for p in PILLARS
+)
+MATRIX_SQL = f"""
+SELECT p.recipient_country, any_value(p.recipient_name) AS recipient_name, count(*) AS projects,
+       coalesce(sum(p.budget_usd), 0) AS budget_usd,
+       {_PILLAR_SUMS},
+       count(*) FILTER (WHERE s.wps_relevant) AS wps_projects,
+       coalesce(sum(p.budget_usd) FILTER (WHERE s.wps_relevant), 0) AS wps_usd
+FROM screening_current s
+JOIN projects_usd p USING (upload_id, sheet, row_number)
+{WHERE_PROJECTS}
+GROUP BY ROLLUP (p.recipient_country)
+ORDER BY p.recipient_country IS NULL, budget_usd DESC, p.recipient_country
+"""
+# The projects with their partner, for the view by partner type (classified in Python by the
+# patterns of screening/rules/partner_types.yaml).
+PARTNERS_SQL = f"""
+SELECT p.partner, p.budget_usd, s.wps_relevant, s.marker_assessed,
+       CASE WHEN s.marker_scheme = 'gam' THEN s.marker_claimed >= 3
+            ELSE s.marker_claimed >= 1 END AS claimed_gender
+FROM screening_current s
+JOIN projects_usd p USING (upload_id, sheet, row_number)
+{WHERE_PROJECTS} AND NOT p.is_aggregate
 """
 COUNT_SQL = f"""
 SELECT count(*) AS n FROM screening_current s
@@ -239,11 +302,17 @@ ABOUT = (
     (
         "Sheets",
         "Summary: what the workbook covers, the marker flags, the shares of gender funding "
-        "beside the OECD DAC averages and the UN target, and the pillars, with two charts. "
+        "beside the OECD DAC averages and the UN target, and the pillars, with three charts. "
         "By country: projects and USD budgets per recipient, channel, year and pillar, with "
-        "a chart of the countries with most projects to the right of the table. Projects: "
+        "a chart of the countries with most projects to the right of the table. Countries "
+        "and pillars: per recipient, the projects and budget where each pillar is present, "
+        "and the WPS share of its budget. Partner types: the same by type of partner "
+        "organisation (United Nations, European Union, NATO, OSCE, African Union, "
+        "development banks, governments, NGOs: the lines of action of Denmark's action "
+        "plan), classified by the patterns in screening/rules/partner_types.yaml. Projects: "
         "one row per current screened project. Evidence: one row per criterion matched in "
-        "those projects. Projects and Evidence have filters on their header row.",
+        "those projects. The tables have filters on their header row. Printed, each sheet "
+        "is landscape and fitted to the page width, with its header row on every page.",
     ),
     (
         "Pillar levels (0, 1, 2)",
@@ -355,6 +424,8 @@ def write_report(
         projects = run(PROJECTS_SQL, where.params)
         evidence = run(EVIDENCE_SQL, where.params)
         by_country = run(BY_COUNTRY_SQL, where.params)
+        matrix = run(MATRIX_SQL, where.params)
+        partners = run(PARTNERS_SQL, where.params)
         markers = run(MARKERS_SQL, where.params)
         pillars = run(PILLARS_SQL, where.params)
         shares = _gender_shares(run, where)
@@ -390,6 +461,8 @@ def write_report(
         pillars=pillars,
     )
     _write_by_country(sheets["By country"], by_country, projects)
+    _write_matrix(sheets["Countries and pillars"], matrix)
+    _write_table(sheets["Partner types"], PARTNER_COLUMNS, _by_partner_type(partners))
     _write_table(sheets["Projects"], PROJECT_COLUMNS, projects)
     _write_table(sheets["Evidence"], EVIDENCE_COLUMNS, evidence)
     _write_about(sheets["About"])
@@ -601,15 +674,29 @@ def _column_values(frame: pd.DataFrame, source: str) -> list[object]:
 
 
 def _header(ws: WriteOnlyWorksheet, columns: Sequence[Column]) -> list[WriteOnlyCell]:
-    return [_styled(ws, c.header, font=BOLD, fill=HEADER_FILL) for c in columns]
+    """Header cells that wrap: a narrow column shows its whole header, on two lines."""
+    return [_styled(ws, c.header, font=BOLD, fill=HEADER_FILL, alignment=WRAP) for c in columns]
 
 
 def _prepare(ws: WriteOnlyWorksheet, widths: Iterable[float], freeze: str | None = "A2") -> None:
-    """Column widths and frozen header: in write-only mode both must be set before any row."""
+    """Column widths, frozen header and how the sheet prints: in write-only mode all must be
+    set before any row.
+
+    Printed, every sheet is landscape and fitted to the page width (as many pages down as it
+    takes), with the header row repeated on each page of a table and a footer naming the
+    sheet and the page, so printed pages can be handed on and put back in order.
+    """
     for index, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(index)].width = width
     if freeze:
         ws.freeze_panes = freeze
+        ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, footer=0.25)
+    ws.oddFooter.center.text = FOOTER
 
 
 def _rows(
@@ -694,7 +781,7 @@ def _write_summary(
     append([])
 
     header = ["Share of budget (USD)", "Assessed", "Claimed", "Benchmark", "", "Benchmark source"]
-    append([_styled(ws, h, font=BOLD, fill=HEADER_FILL) for h in header])
+    shares_header = append([_styled(ws, h, font=BOLD, fill=HEADER_FILL) for h in header])
     for label, assessed, claimed, benchmark, benchmark_id in (
         (
             "Gender equality targeted (marker 1 or 2)",
@@ -729,6 +816,7 @@ def _write_summary(
                 _text(ws, source),
             ]
         )
+    shares_last = row
     append(
         [
             _text(ws, "Projects in these shares (aggregate lines left out)"),
@@ -776,6 +864,21 @@ def _write_summary(
     )
     _colour_levels(pillars_chart)
     ws.add_chart(pillars_chart, "H22")
+
+    # Assessed against claimed shares, beside the DAC averages and the UN 15% target.
+    shares_chart = _bar_chart("Share of budget: assessed, claimed and benchmark", "Share")
+    shares_chart.add_data(
+        Reference(ws, min_col=2, max_col=4, min_row=shares_header, max_row=shares_last),
+        titles_from_data=True,
+    )
+    shares_chart.set_categories(
+        Reference(ws, min_col=1, min_row=shares_header + 1, max_row=shares_last)
+    )
+    shares_chart.y_axis.number_format = "0%"
+    shares_chart.y_axis.scaling.min = 0
+    for series, colour in zip(shares_chart.series, ("1F4E79", "9DC3E6", "F0A500"), strict=False):
+        series.graphicalProperties.solidFill = colour
+    ws.add_chart(shares_chart, "H40")
 
 
 def _write_by_country(
@@ -860,6 +963,49 @@ def _top_countries(projects: pd.DataFrame) -> pd.DataFrame:
     counts["total"] = counts.sum(axis=1)
     counts = counts.sort_values(["total"], ascending=False, kind="stable")
     return counts.head(TOP_COUNTRIES)
+
+
+def _write_matrix(ws: WriteOnlyWorksheet, matrix: pd.DataFrame) -> None:
+    """Recipient × UNSCR 1325 pillar: projects and budgets where each pillar is there, and
+    the WPS share of each recipient's budget; the last line sums all recipients."""
+    frame = matrix.copy()
+    total = frame["recipient_country"].isna()
+    frame.loc[total, "recipient_name"] = "All recipients"
+    budget = frame["budget_usd"].astype(float)
+    frame["wps_share"] = (frame["wps_usd"].astype(float) / budget).where(budget > 0)
+    _write_table(ws, MATRIX_COLUMNS, frame)
+
+
+def _by_partner_type(partners: pd.DataFrame) -> pd.DataFrame:
+    """Projects by type of partner organisation (UN, EU, NATO, OSCE, AU, governments, NGOs...),
+    with their budget, WPS share and gender shares, assessed and claimed."""
+    from screening.partners import classify_partners, partner_types
+
+    frame = partners.assign(
+        partner_type=classify_partners(partners["partner"]),
+        budget=partners["budget_usd"].astype(float).fillna(0.0),
+    )
+    frame["wps"] = frame["budget"].where(frame["wps_relevant"].fillna(False).astype(bool), 0.0)
+    frame["assessed"] = frame["budget"].where(frame["marker_assessed"].fillna(0) >= 1, 0.0)
+    claimed = frame["claimed_gender"]
+    frame["with_claim"] = frame["budget"].where(claimed.notna(), 0.0)
+    frame["claimed"] = frame["budget"].where(claimed.fillna(False).astype(bool), 0.0)
+    grouped = frame.groupby("partner_type", sort=False).agg(
+        partners=("partner", "nunique"), projects=("partner_type", "size"),
+        budget_usd=("budget", "sum"), wps_projects=("wps_relevant", "sum"),
+        wps=("wps", "sum"), assessed=("assessed", "sum"), claimed=("claimed", "sum"),
+        with_claim=("with_claim", "sum"),
+    )  # fmt: skip
+    order = [t["label"] for t in partner_types()]
+    grouped = grouped.reindex([t for t in order if t in grouped.index]
+                              + [t for t in grouped.index if t not in order])  # fmt: skip
+    budget = grouped["budget_usd"].where(grouped["budget_usd"] > 0)
+    grouped["wps_share"] = grouped["wps"] / budget
+    grouped["assessed_share"] = grouped["assessed"] / budget
+    grouped["claimed_share"] = grouped["claimed"] / grouped["with_claim"].where(
+        grouped["with_claim"] > 0
+    )
+    return grouped.reset_index()
 
 
 def _write_about(ws: WriteOnlyWorksheet) -> None:
