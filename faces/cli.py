@@ -444,6 +444,64 @@ def query(
         typer.echo(frame.to_string(index=False) if len(frame) else "(no rows)")
 
 
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    xlsx = "xlsx"
+
+
+@app.command()
+def export(
+    table: Annotated[
+        str,
+        typer.Argument(
+            help="A table or view: uploads, projects, projects_current, rejected_rows, "
+            "screening_current, summary_pillars, ... (docs/data-dictionary.md)."
+        ),
+    ],
+    output: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="csv (for people), parquet (for programs) or xlsx."),
+    ] = ExportFormat.csv,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where to write it. Default: TABLE.FORMAT in the current folder.",
+            show_default=False,
+        ),
+    ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="With csv: text exactly as stored, without the leading ' that stops a "
+            "spreadsheet from running =HYPERLINK(...) as a formula. For programs only.",
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Write a whole table or view of the warehouse to a file, to hand on.
+
+    Reads the published snapshot, like `screening query`. In csv, text that starts with =,
+    +, -, @, a tab or a carriage return gets a leading ' (see --raw); in xlsx, text is
+    always written as text; parquet keeps every value and type exactly as stored.
+
+    Example: screening export summary_pillars --format xlsx --out pillars.xlsx
+    """
+    from faces.export import export_table
+
+    target = out or Path(f"{table}.{output.value}")
+    try:
+        rows = export_table(
+            config.readable_db(db or config.default_db_path()), table, output.value, target, raw
+        )
+    except ScreeningError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"{target} could not be written: {error.strerror}.")
+    typer.echo(f"Wrote {target} ({rows:,} rows of {table}).")
+
+
 STATUS_COLUMNS = {
     "upload_id": "upload", "uploaded_at": "when", "file_name": "file", "portfolio": "portfolio",
     "channel": "channel", "status": "status", "rows_read": "read", "rows_loaded": "loaded",

@@ -7,9 +7,15 @@ formula, so an export opened by an evaluator could fetch URLs, leak other cells 
 programs (CSV or formula injection, OWASP). The warehouse is right to keep the text; the
 export is where it must be neutralised. Every export meant for a person (CSV now, workbooks
 later) should go through `neutralise_formulas`.
+
+`export_table` writes any table or view of the warehouse as CSV (neutralised), Parquet (for
+programs: values exactly as stored) or an Excel workbook (text cells written as text, never
+as formulas, see `faces.report`).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 from pandas.api.types import infer_dtype, is_object_dtype, is_string_dtype
@@ -56,3 +62,50 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         out.isetitem(position, _escape_text(out.iloc[:, position]))
     out.columns = _escape_text(pd.Series(out.columns, dtype=object)).tolist()
     return out
+
+
+EXPORT_FORMATS = ("csv", "parquet", "xlsx")
+RELATIONS_SQL = """
+SELECT table_name AS name FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = 'main'
+UNION SELECT view_name FROM duckdb_views()
+WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
+ORDER BY name
+"""
+
+
+def exportable(db_path: Path) -> list[str]:
+    """The tables and views of the warehouse (docs/data-dictionary.md documents them)."""
+    from screening import warehouse
+
+    return warehouse.query(db_path, RELATIONS_SQL)["name"].tolist()
+
+
+def export_table(db_path: Path, table: str, fmt: str, out: Path, raw: bool = False) -> int:
+    """Write table or view `table` to `out` as `fmt` (csv, parquet, xlsx); return its rows.
+
+    CSV text is neutralised against formula injection unless `raw`. Raises `ReportError`
+    for a name that is no table or view, or rows an Excel sheet cannot hold.
+    """
+    from screening import warehouse
+    from screening.errors import ReportError
+
+    names = exportable(db_path)
+    if table not in names:
+        raise ReportError(
+            f'"{table}" is not a table or view of the warehouse; choose one of: '
+            + ", ".join(names) + "."
+        )
+    frame = warehouse.query(db_path, f'SELECT * FROM "{table}"')
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        (frame if raw else neutralise_formulas(frame)).to_csv(out, index=False)
+    elif fmt == "parquet":
+        frame.to_parquet(out, index=False)
+    elif fmt == "xlsx":
+        from faces.report import write_frame
+
+        write_frame(out, table, frame)
+    else:
+        raise ValueError(f"format {fmt!r} is not one of {EXPORT_FORMATS}")
+    return len(frame)

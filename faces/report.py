@@ -664,6 +664,8 @@ def _converter(ws: WriteOnlyWorksheet, kind: str) -> Callable[[Any], object]:
         return lambda v: _formatted(ws, float(v), MONEY) if v is not None else None
     if kind == "share":
         return lambda v: _formatted(ws, float(v), SHARE) if v is not None else None
+    if kind == "any":  # a value as it is, text always as text, dates with a date format
+        return lambda v: None if v is None else _value(ws, v)
     raise ValueError(f"unknown column kind {kind!r}")
 
 
@@ -715,6 +717,23 @@ def _rows(
 
 
 # --- sheets ------------------------------------------------------------------------------------
+
+
+def write_frame(out: Path, title: str, frame: pd.DataFrame) -> Path:
+    """Any frame as a one-sheet workbook (`screening export --format xlsx`): headers as the
+    column names, text never run as a formula, printable like the report's tables."""
+    if len(frame) >= EXCEL_MAX_ROWS:
+        raise ReportError(
+            f"{len(frame):,} rows are more than an Excel sheet holds ({EXCEL_MAX_ROWS - 1:,}); "
+            "export them as csv or parquet."
+        )
+    wb = Workbook(write_only=True)
+    widths = [min(max(len(str(c)) + 2, 10), 40) for c in frame.columns]
+    columns = [Column(str(c), c, w, "any") for c, w in zip(frame.columns, widths, strict=True)]
+    _write_table(wb.create_sheet(title[:31] or "Sheet1"), columns, frame)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
 
 
 def _write_table(ws: WriteOnlyWorksheet, columns: Sequence[Column], frame: pd.DataFrame) -> None:

@@ -148,3 +148,37 @@ def test_neutralise_formulas_touches_only_strings_and_not_its_input() -> None:
     assert safe["number"].tolist() == [-1, -2, 3, 4, 5]
     assert str(safe["text"].dtype) == "string"
     assert frame["text"].tolist()[0] == "=1+1"
+
+
+# --- screening export TABLE --format csv|parquet|xlsx (issue 11) -----------------------------
+
+
+def test_export_every_format(warehouse_with_formulas, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    written = {}
+    for fmt in ("csv", "parquet", "xlsx"):
+        out = tmp_path / f"projects.{fmt}"
+        result = CliRunner().invoke(
+            app, ["export", "projects_current", "--format", fmt, "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        assert result.output.strip() == f"Wrote {out} (3 rows of projects_current)."
+        written[fmt] = out
+    rows = list(csv.DictReader(written["csv"].open(encoding="utf-8")))
+    assert "'" + FORMULA in {r["title"] for r in rows}  # neutralised for people
+    frame = pd.read_parquet(written["parquet"])
+    assert FORMULA in frame["title"].tolist()  # exactly as stored for programs
+    sheet = load_workbook(written["xlsx"])["projects_current"]
+    titles = [c for c in sheet["F"] if c.value == FORMULA] or [
+        c for row in sheet.iter_rows() for c in row if c.value == FORMULA
+    ]
+    assert titles and all(c.data_type == "s" for c in titles)  # text, never a formula
+    assert sheet.print_title_rows == "$1:$1"
+
+
+def test_export_an_unknown_table_lists_the_names(warehouse_with_formulas, tmp_path) -> None:
+    result = CliRunner().invoke(app, ["export", "secrets"])
+    assert result.exit_code == 1
+    assert '"secrets" is not a table or view of the warehouse; choose one of:' in result.output
+    assert "summary_pillars" in result.output
