@@ -171,8 +171,8 @@ def _write_issues(ws: Worksheet, feedback: UploadFeedback, placed: set[int]) -> 
     first = ws.max_row + 1
     _table(ws, ISSUE_COLUMNS, _issue_rows(feedback.findings), first_row=first)
     for offset, (position, finding) in enumerate(feedback.findings.iterrows()):
-        if position in placed:
-            target = _worksheet(ws.parent, finding["sheet"])
+        target = _worksheet(ws.parent, finding["sheet"]) if position in placed else None
+        if target is not None:
             letter = finding["column_letter"]
             if pd.isna(letter):
                 letter = get_column_letter(target.min_column)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -95,7 +96,9 @@ def _issues(
     rule = rules.rule(rule_id)
     rows = tuple(int(n) for n in group["row_number"].dropna().unique())
     messages = tuple(group["message"])
-    common = dict(severity=rule.severity, rule=rule_id, title=rule.title, sheet=sheet)
+    common: dict[str, Any] = dict(
+        severity=rule.severity, rule=rule_id, title=rule.title, sheet=sheet
+    )
     if rule.sheet_message and sheet and rule.severity == "error":
         # One issue per column: a sheet may lack both the project ID and the budget.
         out = []

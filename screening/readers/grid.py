@@ -516,12 +516,13 @@ def skip_rules(
 ) -> np.ndarray:
     """`row.blank`, `row.total`, `row.note`, `row.heading` or None for each line."""
     none = np.zeros(len(blank), dtype=bool)
-    return np.select(
-        [blank, totals != "", none if notes is None else notes,
-         none if headings is None else headings],
-        ["row.blank", "row.total", "row.note", "row.heading"],
-        None,
-    )  # fmt: skip
+    conditions = [blank, totals != "", none if notes is None else notes,
+                  none if headings is None else headings]  # fmt: skip
+    rules_ = np.array(["row.blank", "row.total", "row.note", "row.heading"], dtype=object)
+    out = np.full(len(blank), None, dtype=object)
+    for condition, rule_id in zip(reversed(conditions), reversed(rules_), strict=True):
+        out[condition] = rule_id  # the first condition that holds wins
+    return out
 
 
 # --- cells to text ----------------------------------------------------------------------------
