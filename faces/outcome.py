@@ -96,12 +96,16 @@ class UploadOutcome:
                 "another portfolio, choose them when uploading."
             ]
         if self.loaded_nothing:
-            where = f"screening feedback {self.upload_id}" if explain_hint else "the feedback"
+            marked = (
+                f"`screening feedback {self.upload_id}` writes your file back"
+                if explain_hint
+                else "the feedback workbook is your file"
+            )
             return [
                 f"{name}: upload {self.upload_id} — nothing loaded: {self.rows_read} rows read, "
                 f"{self.rows_rejected} rejected, {self.rows_skipped} skipped.",
-                "Correct the file as said below, then upload it again (" + where
-                + " workbook marks every problem on your own cells).",
+                f"Correct the file as said below, then upload it again; {marked} with every "
+                "problem marked on its cell.",
             ]
         lines = [
             f"{name}: upload {self.upload_id} ({self.channel or 'no channel'}) — "
