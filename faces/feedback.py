@@ -167,8 +167,7 @@ def _write_issues(ws: Worksheet, feedback: UploadFeedback, placed: set[int]) -> 
             ws.append([_safe(issue.message)])
             ws.cell(row=ws.max_row, column=1).font = Font(bold=True, color="9C0006")
     ws.append([_safe(_advice(upload, bool(placed)))])
-    ws.append([])
-    first = ws.max_row + 1
+    first = ws.max_row + 2  # a blank line, then the table
     _table(ws, ISSUE_COLUMNS, _issue_rows(feedback.findings), first_row=first)
     for offset, (position, finding) in enumerate(feedback.findings.iterrows()):
         target = _worksheet(ws.parent, finding["sheet"]) if position in placed else None

@@ -57,6 +57,7 @@ def test_a_desk_officer_uploads_reads_the_result_and_gets_the_marked_file(
     assert 'Row 5: budget "afventer" is not a number.' in result
     assert "Beløb DKK" in page.inner_text("#result table")  # the columns read, as what
     assert page.locator("#progress").is_hidden()
+    page.wait_for_selector("#recent caption")  # the list is fetched again after the upload
     assert "The last upload" in page.inner_text("#recent")
 
     with page.expect_download() as download:
