@@ -99,15 +99,18 @@ def deploy_all(plan: Plan) -> dict[str, str]:
     for name, entrypoint in ENTRYPOINTS.items():
         source = cast(
             "Flow[..., Any]",
-            flow.from_source(source=str(config.PROJECT_DIR), entrypoint=entrypoint),
+            # _sync: Prefect would hand back a coroutine wherever an event loop runs (a test's,
+            # a page's), and these calls are made from plain code that waits for them.
+            flow.from_source(source=str(config.PROJECT_DIR), entrypoint=entrypoint, _sync=True),  # type: ignore[call-arg]
         )
         with contextlib.redirect_stdout(io.StringIO()):  # deploy prints a table each time
             ids[name] = str(
-                source.deploy(
+                source.deploy(  # type: ignore[call-arg]  # _sync: async_dispatch
                     name=name.split("/")[1],
                     work_pool_name=plan.pool,
                     print_next_steps=False,
                     ignore_warnings=True,
+                    _sync=True,
                     **settings[name],
                 )
             )
@@ -124,7 +127,9 @@ def submit(deployment: str, parameters: dict, timeout: float | None = None) -> d
 
     run = cast(
         "FlowRun",
-        run_deployment(deployment, parameters=parameters, timeout=timeout, as_subflow=False),
+        run_deployment(  # type: ignore[call-arg]  # _sync: async_dispatch
+            deployment, parameters=parameters, timeout=timeout, as_subflow=False, _sync=True
+        ),
     )
     if run.state is None or not run.state.is_final():
         raise ScreeningError(
