@@ -36,12 +36,14 @@ def main() -> None:
 
     from faces.report import write_report
     from faces.web import create_app
+    from flows.writer import ensure_writer_limit
     from screening import config
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS
     from tests.printing import page_texts, xlsx_to_pdf
 
     DOCS.mkdir(parents=True, exist_ok=True)
     db = data / "warehouse.duckdb"
+    ensure_writer_limit()  # as `screening serve` does on Prefect's own API
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -69,7 +71,12 @@ def main() -> None:
     pdf = xlsx_to_pdf(report, data / "pdf")
     texts = page_texts(pdf)
     for sheet in ("Summary", "Projects", "Partner types"):
-        first = next(i for i, t in enumerate(texts, 1) if re.search(rf"{sheet} · page 1 of", t))
+        first = next(
+            (i for i, t in enumerate(texts, 1) if re.search(rf"{sheet} · page 1 of", t)), None
+        )
+        if first is None:
+            print(f"No printed page footed '{sheet} · page 1 of': no picture of it.")
+            continue
         name = DOCS / f"report-{sheet.lower().replace(' ', '-')}"
         subprocess.run(
             ["pdftoppm", "-png", "-r", "80", "-f", str(first), "-l", str(first),
