@@ -13,7 +13,6 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 from openpyxl import Workbook
 
@@ -102,11 +101,13 @@ def _overlapping(intervals: list[tuple]) -> bool:
 def _snapshot(system, sql: str) -> list[tuple]:
     """`sql` on the published snapshot; nothing before anything was published (xdist does not
     keep the order of this module's tests)."""
+    from screening import warehouse
     from screening.config import published_path
 
     if not published_path(system["plan"].db).exists():
         return [(0,)] if "count(*)" in sql else []
-    with duckdb.connect(str(published_path(system["plan"].db)), read_only=True) as con:
+    # warehouse.connect attaches the snapshot's per-upload parts, as every reader must.
+    with warehouse.connect(published_path(system["plan"].db), read_only=True) as con:
         return con.execute(sql).fetchall()
 
 
