@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from generated_doc import write_or_check
+
 # Rich reads these when typer is imported: a fixed width, no colour, no box characters.
 os.environ.update({"TERMINAL_WIDTH": "100", "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "100"})
 
@@ -58,16 +60,7 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET} is out of date: run python scripts/cli_doc.py")
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET}")
-    return 0
+    return write_or_check(TARGET, render(), "--check" in sys.argv)
 
 
 if __name__ == "__main__":

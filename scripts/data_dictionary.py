@@ -11,6 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from generated_doc import write_or_check
+
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 TARGET = PROJECT / "docs" / "data-dictionary.md"
@@ -67,16 +69,7 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET} is out of date: run python scripts/data_dictionary.py")
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET}")
-    return 0
+    return write_or_check(TARGET, render(), "--check" in sys.argv)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from generated_doc import write_or_check
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -223,16 +224,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
-    text = render(load_rubric())
-    if args.check:
-        current = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
-        if current != text:
-            print(f"{DOC} is stale: run scripts/rubric_doc.py")
-            return 1
-        return 0
-    DOC.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC}")
-    return 0
+    return write_or_check(DOC, render(load_rubric()), args.check)
 
 
 if __name__ == "__main__":
